@@ -1,0 +1,60 @@
+//! Integrated Gradients (Sundararajan et al. 2017), right Riemann sum:
+//! (x - x') * mean_{k=1..m} grad(x' + k/m (x - x')).
+
+use burn::tensor::{Tensor, TensorData};
+
+use super::{Attribution, Network, in_batches, input_gradient};
+use crate::model::to_vec;
+use crate::{Error, Result};
+
+pub struct IntegratedGradients {
+    /// H x W x C; zeros when None.
+    pub baseline: Option<Vec<f32>>,
+    pub steps: usize,
+    pub batch_size: usize,
+}
+
+impl IntegratedGradients {
+    /// The baseline as a [1,C,H,W] tensor.
+    pub fn baseline_tensor(&self, x: &Tensor<4>) -> Result<Tensor<4>> {
+        let [_, c, h, w] = x.dims();
+        match &self.baseline {
+            None => Ok(Tensor::zeros([1, c, h, w], &x.device())),
+            Some(b) => {
+                if b.len() != c * h * w || b.iter().any(|v| !v.is_finite()) {
+                    return Err(Error::Options(format!("baseline must hold {} finite values", c * h * w)));
+                }
+                let t = Tensor::<4>::from_data(TensorData::new(b.clone(), [1, h, w, c]), &x.device());
+                Ok(t.permute([0, 3, 1, 2]))
+            }
+        }
+    }
+}
+
+impl Attribution for IntegratedGradients {
+    fn attribute(&self, net: &Network, x: &Tensor<4>, targets: &[usize]) -> Result<Tensor<4>> {
+        let [n, c, h, w] = x.dims();
+        let base = self.baseline_tensor(x)?;
+        let m = self.steps;
+        let alphas: Vec<f32> = (1..=m).map(|k| k as f32 / m as f32).collect();
+        let alpha = Tensor::<4>::from_data(TensorData::new(alphas, [m, 1, 1, 1]), &x.device());
+        let mut out = Vec::with_capacity(n);
+        for i in 0..n {
+            let xi = x.clone().slice([i..i + 1]);
+            let delta = xi - base.clone();
+            let path = base.clone().expand([m, c, h, w]) + alpha.clone() * delta.clone().expand([m, c, h, w]);
+            let t = vec![targets[i]; m];
+            let grads = in_batches(&path, &t, self.batch_size, |xb, tb| Ok(input_gradient(net, xb, tb)))?;
+            out.push(delta * grads.mean_dim(0));
+        }
+        Ok(Tensor::cat(out, 0))
+    }
+}
+
+/// Completeness: (sum of attributions) - (logit(x) - logit(x')) per image; zero for exact IG.
+pub fn completeness_gap(net: &Network, x: &Tensor<4>, baseline: &Tensor<4>, attr: &Tensor<4>, targets: &[usize]) -> Vec<f32> {
+    let lx = net.logits(x);
+    let lb = net.logits(baseline);
+    let sums: Vec<f32> = to_vec(attr.clone().sum_dims_squeeze::<1, _>(&[1, 2, 3]));
+    targets.iter().enumerate().map(|(i, &t)| sums[i] - (lx[i][t] - lb[0][t])).collect()
+}

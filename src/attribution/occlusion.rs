@@ -1,0 +1,70 @@
+//! Occlusion (Zeiler & Fergus 2014): slide a patch of `baseline_value` over the image and record
+//! the drop of the target logit, averaged over the patches that cover each pixel.
+
+use burn::tensor::{Tensor, TensorData};
+
+use super::{Attribution, Network};
+use crate::Result;
+use crate::model::{NUM_CLASSES, to_vec};
+
+pub struct Occlusion {
+    pub patch: usize,
+    pub stride: usize,
+    pub baseline_value: f32,
+    pub batch_size: usize,
+}
+
+impl Occlusion {
+    /// Top-left corners along one axis: 0, s, 2s, ... while the patch fits.
+    fn starts(&self, side: usize) -> Vec<usize> {
+        if self.patch > side { Vec::new() } else { (0..=side - self.patch).step_by(self.stride.max(1)).collect() }
+    }
+}
+
+impl Attribution for Occlusion {
+    fn attribute(&self, net: &Network, x: &Tensor<4>, targets: &[usize]) -> Result<Tensor<4>> {
+        let [n, c, h, w] = x.dims();
+        let device = x.device();
+        let (ys, xs) = (self.starts(h), self.starts(w));
+        let patches: Vec<(usize, usize)> = ys.iter().flat_map(|&y| xs.iter().map(move |&x| (y, x))).collect();
+        let per = c * h * w;
+        let all = to_vec(x.clone());
+        let mut out = Vec::with_capacity(n * per);
+        for i in 0..n {
+            let img = &all[i * per..(i + 1) * per];
+            let t = targets[i];
+            let reference = net.logits(&x.clone().slice([i..i + 1]))[0][t];
+            let (mut sum, mut count) = (vec![0f32; h * w], vec![0u32; h * w]);
+            for chunk in patches.chunks(self.batch_size.max(1)) {
+                let mut batch = Vec::with_capacity(chunk.len() * per);
+                for &(py, px) in chunk {
+                    let mut copy = img.to_vec();
+                    for ch in 0..c {
+                        for y in py..py + self.patch {
+                            let row = ch * h * w + y * w;
+                            copy[row + px..row + px + self.patch].fill(self.baseline_value);
+                        }
+                    }
+                    batch.extend(copy);
+                }
+                let xb = Tensor::<4>::from_data(TensorData::new(batch, [chunk.len(), c, h, w]), &device);
+                let logits = to_vec(net.plain.forward(xb));
+                for (k, &(py, px)) in chunk.iter().enumerate() {
+                    let drop = reference - logits[k * NUM_CLASSES + t];
+                    for y in py..py + self.patch {
+                        for xx in px..px + self.patch {
+                            sum[y * w + xx] += drop;
+                            count[y * w + xx] += 1;
+                        }
+                    }
+                }
+            }
+            let avg: Vec<f32> =
+                sum.iter().zip(&count).map(|(s, &k)| if k == 0 { 0.0 } else { s / k as f32 }).collect();
+            for _ in 0..c {
+                out.extend_from_slice(&avg);
+            }
+        }
+        Ok(Tensor::from_data(TensorData::new(out, [n, c, h, w]), &device))
+    }
+}

@@ -1,0 +1,10 @@
+use clap::Args;
+
+use saliency::Result;
+
+#[derive(Args)]
+pub struct ExplainArgs {}
+
+pub fn run(_a: ExplainArgs) -> Result<()> {
+    Ok(())
+}

@@ -1,0 +1,206 @@
+//! Command-line face: argument parsing and the subcommands. Everything it computes comes from the
+//! library; this file only reads files, calls, and prints.
+
+mod explain;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use saliency::backend::default_device;
+use saliency::data::{self, Split};
+use saliency::train::{self, TrainConfig};
+use saliency::weights::{self, StoreDtype, WeightSet};
+use saliency::{Cnn, DatasetKind, Error, Result};
+
+#[derive(Parser)]
+#[command(name = "saliency", version, about = "Saliency maps for the keras-vis tutorial CNN (MNIST, CIFAR-10)")]
+pub struct Args {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Train the tutorial CNN and write weights plus a model card.
+    Train {
+        #[arg(long, value_parser = parse_kind)]
+        dataset: DatasetKind,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        #[arg(long, default_value_t = 25)]
+        epochs: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[arg(long, default_value = "pretrained")]
+        out: PathBuf,
+        /// Cosine learning-rate decay to 0 (architecture unchanged).
+        #[arg(long)]
+        cosine: bool,
+        /// Light augmentation (flips, 2-pixel shifts); on by default for CIFAR-10.
+        #[arg(long)]
+        augment: Option<bool>,
+        /// Storage dtype of the shipped weights.
+        #[arg(long, default_value = "f16", value_parser = parse_dtype)]
+        dtype: StoreDtype,
+        /// Train on only the first N training records (smoke runs).
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// Evaluate on the full test set; prints one JSON line.
+    Eval {
+        #[arg(long, value_parser = parse_kind)]
+        dataset: DatasetKind,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        #[arg(long)]
+        weights: Option<PathBuf>,
+    },
+    /// Write weights in the exchange layout (safetensors, PyTorch names, f32).
+    Export {
+        #[arg(long, value_parser = parse_kind)]
+        dataset: DatasetKind,
+        #[arg(long)]
+        weights: Option<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Compute a saliency map for one image.
+    Explain(explain::ExplainArgs),
+}
+
+fn parse_kind(s: &str) -> std::result::Result<DatasetKind, String> {
+    DatasetKind::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_dtype(s: &str) -> std::result::Result<StoreDtype, String> {
+    match s {
+        "f16" => Ok(StoreDtype::F16),
+        "f32" => Ok(StoreDtype::F32),
+        _ => Err(format!("unknown dtype '{s}' (f16 or f32)")),
+    }
+}
+
+/// `pretrained/<dataset>.safetensors`, looked up from the working directory, then the crate.
+fn default_weights(kind: DatasetKind) -> PathBuf {
+    let rel = Path::new("pretrained").join(format!("{}.safetensors", kind.id()));
+    if rel.is_file() { rel } else { Path::new(env!("CARGO_MANIFEST_DIR")).join(rel) }
+}
+
+pub fn load_weights(kind: DatasetKind, path: Option<&Path>) -> Result<Cnn> {
+    let path = path.map(Path::to_path_buf).unwrap_or_else(|| default_weights(kind));
+    let bytes = std::fs::read(&path).map_err(|e| Error::file(&path, e))?;
+    weights::load_model(&bytes, Some(kind), &default_device()).map_err(|e| Error::file(&path, e))
+}
+
+fn sha256_file(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::file(path, e))?;
+    Ok(hex(&Sha256::digest(&bytes)))
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| Error::file(parent, e))?;
+    }
+    std::fs::write(path, bytes).map_err(|e| Error::file(path, e))
+}
+
+pub fn run(args: Args) -> Result<()> {
+    match args.cmd {
+        Cmd::Train { dataset, data_dir, epochs, seed, out, cosine, augment, dtype, limit } => {
+            let dir = data::resolve_dir(data_dir.as_deref())?;
+            let full = data::load(dataset, &dir, Split::Train)?;
+            let test = data::load(dataset, &dir, Split::Test)?;
+            let mut cfg = TrainConfig::tutorial(dataset);
+            cfg.epochs = epochs;
+            cfg.seed = seed;
+            cfg.cosine_schedule = cosine;
+            if let Some(a) = augment {
+                cfg.augment = a;
+            }
+            let full = match limit {
+                Some(n) => full.subset(&(0..n.min(full.len())).collect::<Vec<_>>()),
+                None => full,
+            };
+            let (train_set, val_set) = train::split_validation(&full, cfg.validation_split);
+            eprintln!(
+                "training {} on {} images, validating on {}, config {}",
+                dataset.title(),
+                train_set.len(),
+                val_set.len(),
+                serde_json::to_string(&cfg).unwrap_or_default()
+            );
+            let t0 = Instant::now();
+            let (model, logs) = train::train(dataset, &train_set, &val_set, &cfg, &default_device(), |l| eprintln!("{l}"));
+            let seconds = t0.elapsed().as_secs_f64();
+            let set = WeightSet::from_model(&model);
+            let test_f32 = train::evaluate(&model, &test, 500);
+            let bytes = set.to_safetensors(dtype)?;
+            // Measure the model exactly as shipped (after the f16 round trip when f16).
+            let shipped = weights::load_model(&bytes, Some(dataset), &default_device())?;
+            let test_shipped = train::evaluate(&shipped, &test, 500);
+            let wpath = out.join(format!("{}.safetensors", dataset.id()));
+            write(&wpath, &bytes)?;
+            let data_files: Vec<PathBuf> = [Split::Train, Split::Test]
+                .iter()
+                .map(|s| data::files(dataset, &dir, *s))
+                .collect::<Result<Vec<_>>>()?
+                .concat();
+            let mut data_sha = serde_json::Map::new();
+            for f in &data_files {
+                let name = f.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+                data_sha.insert(name, json!(sha256_file(f)?));
+            }
+            let card = json!({
+                "dataset": dataset.id(),
+                "data_note": match dataset {
+                    DatasetKind::Mnist => "MNIST, official IDX content",
+                    DatasetKind::Cifar10 => "CIFAR-10 (JPEG-derived copy): decoded from a public JPEG re-encoding of all 60,000 images; labels and splits official, pixels differ slightly",
+                },
+                "architecture": "Conv2d(32,3x3)+ReLU, MaxPool2, Dropout .25, Conv2d(64,3x3)+ReLU, MaxPool2, Dropout .25, Flatten(C,H,W), Linear(F,256)+ReLU, Linear(256,10); inputs pixels/255",
+                "test": {"n": test_shipped.n, "accuracy": test_shipped.accuracy, "loss": test_shipped.loss},
+                "test_before_storage_rounding": {"accuracy": test_f32.accuracy, "loss": test_f32.loss},
+                "weights_file": wpath.file_name().map(|n| n.to_string_lossy().to_string()),
+                "weights_dtype": match dtype { StoreDtype::F16 => "f16", StoreDtype::F32 => "f32" },
+                "weights_sha256": hex(&Sha256::digest(&bytes)),
+                "epochs": cfg.epochs,
+                "seed": cfg.seed,
+                "hyper_parameters": cfg,
+                "train_records": train_set.len(),
+                "validation_records": val_set.len(),
+                "history": logs,
+                "training_seconds": seconds,
+                "burn_version": "0.22.1",
+                "backend": "burn-flex (simd, rayon), CPU",
+                "data_sha256": data_sha,
+            });
+            let cpath = out.join(format!("{}.json", dataset.id()));
+            write(&cpath, format!("{}\n", serde_json::to_string_pretty(&card).unwrap_or_default()).as_bytes())?;
+            eprintln!("wrote {} and {}", wpath.display(), cpath.display());
+            println!("{}", json!({"dataset": dataset.id(), "n": test_shipped.n, "accuracy": test_shipped.accuracy, "loss": test_shipped.loss}));
+            Ok(())
+        }
+        Cmd::Eval { dataset, data_dir, weights } => {
+            let model = load_weights(dataset, weights.as_deref())?;
+            let dir = data::resolve_dir(data_dir.as_deref())?;
+            let test = data::load(dataset, &dir, Split::Test)?;
+            let m = train::evaluate(&model, &test, 500);
+            println!("{}", json!({"dataset": dataset.id(), "n": m.n, "accuracy": m.accuracy, "loss": m.loss}));
+            Ok(())
+        }
+        Cmd::Export { dataset, weights, out } => {
+            let model = load_weights(dataset, weights.as_deref())?;
+            write(&out, &WeightSet::from_model(&model).to_safetensors(StoreDtype::F32)?)?;
+            eprintln!("wrote {}", out.display());
+            Ok(())
+        }
+        Cmd::Explain(a) => explain::run(a),
+    }
+}

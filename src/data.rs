@@ -1,0 +1,202 @@
+//! MNIST (IDX, gzip or raw) and CIFAR-10 (binary version) readers. Images are kept as u8 in
+//! H x W x C order; every header, size and label is validated and errors name the file.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::model::{DatasetKind, NUM_CLASSES};
+use crate::{Error, Result};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Split {
+    Train,
+    Test,
+}
+
+/// Images (u8, N x H x W x C) and their labels.
+#[derive(Clone, Debug)]
+pub struct Dataset {
+    pub kind: DatasetKind,
+    pub images: Vec<u8>,
+    pub labels: Vec<u8>,
+}
+
+impl Dataset {
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+    pub fn image(&self, i: usize) -> &[u8] {
+        let per = self.kind.input_len();
+        &self.images[i * per..(i + 1) * per]
+    }
+    /// Pixels/255 of image i, H x W x C.
+    pub fn image_f32(&self, i: usize) -> Vec<f32> {
+        self.image(i).iter().map(|&p| p as f32 / 255.0).collect()
+    }
+    /// Keeps the given records, in that order.
+    pub fn subset(&self, idx: &[usize]) -> Dataset {
+        let mut images = Vec::with_capacity(idx.len() * self.kind.input_len());
+        for &i in idx {
+            images.extend_from_slice(self.image(i));
+        }
+        Dataset { kind: self.kind, images, labels: idx.iter().map(|&i| self.labels[i]).collect() }
+    }
+}
+
+/// Where the data lives: `--data-dir`, else `$SALIENCY_DATA`.
+pub fn resolve_dir(arg: Option<&Path>) -> Result<PathBuf> {
+    match arg {
+        Some(p) => Ok(p.to_path_buf()),
+        None => std::env::var_os("SALIENCY_DATA").map(PathBuf::from).ok_or_else(|| {
+            Error::Data("no data directory: pass --data-dir DIR or set SALIENCY_DATA".into())
+        }),
+    }
+}
+
+/// The files of a split, looked up in `dir/mnist` or `dir/cifar-10-batches-bin`, or in `dir` itself.
+pub fn files(kind: DatasetKind, dir: &Path, split: Split) -> Result<Vec<PathBuf>> {
+    if !dir.is_dir() {
+        return Err(Error::file(dir, "data directory does not exist"));
+    }
+    let sub = dir.join(match kind {
+        DatasetKind::Mnist => "mnist",
+        DatasetKind::Cifar10 => "cifar-10-batches-bin",
+    });
+    let base = if sub.is_dir() { sub } else { dir.to_path_buf() };
+    let names: Vec<String> = match (kind, split) {
+        (DatasetKind::Mnist, Split::Train) => vec!["train-images-idx3-ubyte".into(), "train-labels-idx1-ubyte".into()],
+        (DatasetKind::Mnist, Split::Test) => vec!["t10k-images-idx3-ubyte".into(), "t10k-labels-idx1-ubyte".into()],
+        (DatasetKind::Cifar10, Split::Train) => (1..=5).map(|i| format!("data_batch_{i}.bin")).collect(),
+        (DatasetKind::Cifar10, Split::Test) => vec!["test_batch.bin".into()],
+    };
+    names
+        .iter()
+        .map(|n| {
+            let gz = base.join(format!("{n}.gz"));
+            let raw = base.join(n);
+            if kind == DatasetKind::Mnist && gz.is_file() {
+                Ok(gz)
+            } else if raw.is_file() {
+                Ok(raw)
+            } else {
+                Err(Error::file(&raw, "missing (run scripts/fetch-data.sh, or point --data-dir at the data)"))
+            }
+        })
+        .collect()
+}
+
+pub fn load(kind: DatasetKind, dir: &Path, split: Split) -> Result<Dataset> {
+    let files = files(kind, dir, split)?;
+    match kind {
+        DatasetKind::Mnist => {
+            let images = parse_idx_images(&read_maybe_gz(&files[0])?, &files[0])?;
+            let labels = parse_idx_labels(&read_maybe_gz(&files[1])?, &files[1])?;
+            if images.1 != labels.len() {
+                return Err(Error::file(
+                    &files[1],
+                    format!("{} labels for {} images in {}", labels.len(), images.1, files[0].display()),
+                ));
+            }
+            Ok(Dataset { kind, images: images.0, labels })
+        }
+        DatasetKind::Cifar10 => {
+            let mut all = Dataset { kind, images: Vec::new(), labels: Vec::new() };
+            for f in &files {
+                let d = parse_cifar(&read_maybe_gz(f)?, f)?;
+                all.images.extend(d.images);
+                all.labels.extend(d.labels);
+            }
+            Ok(all)
+        }
+    }
+}
+
+/// Reads a file, un-gzipping it when it starts with the gzip magic.
+pub fn read_maybe_gz(path: &Path) -> Result<Vec<u8>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::file(path, e))?;
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(bytes.as_slice())
+            .read_to_end(&mut out)
+            .map_err(|e| Error::file(path, format!("corrupt gzip data ({e})")))?;
+        Ok(out)
+    } else {
+        Ok(bytes)
+    }
+}
+
+fn be_u32(b: &[u8], at: usize) -> u32 {
+    u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+/// IDX image file (magic 2051) of 28x28 images -> (pixels, count).
+pub fn parse_idx_images(b: &[u8], path: &Path) -> Result<(Vec<u8>, usize)> {
+    if b.len() < 16 {
+        return Err(Error::file(path, format!("too short for an IDX image header ({} bytes)", b.len())));
+    }
+    let magic = be_u32(b, 0);
+    if magic != 2051 {
+        return Err(Error::file(path, format!("wrong magic number {magic}, expected 2051 (IDX images)")));
+    }
+    let (n, rows, cols) = (be_u32(b, 4) as usize, be_u32(b, 8) as usize, be_u32(b, 12) as usize);
+    if rows != 28 || cols != 28 {
+        return Err(Error::file(path, format!("images are {rows}x{cols}, expected 28x28")));
+    }
+    let want = 16 + n * rows * cols;
+    if b.len() != want {
+        return Err(Error::file(path, format!("truncated or oversized: {} bytes, header says {want}", b.len())));
+    }
+    Ok((b[16..].to_vec(), n))
+}
+
+/// IDX label file (magic 2049) -> labels, each checked to be < 10.
+pub fn parse_idx_labels(b: &[u8], path: &Path) -> Result<Vec<u8>> {
+    if b.len() < 8 {
+        return Err(Error::file(path, format!("too short for an IDX label header ({} bytes)", b.len())));
+    }
+    let magic = be_u32(b, 0);
+    if magic != 2049 {
+        return Err(Error::file(path, format!("wrong magic number {magic}, expected 2049 (IDX labels)")));
+    }
+    let n = be_u32(b, 4) as usize;
+    if b.len() != 8 + n {
+        return Err(Error::file(path, format!("truncated or oversized: {} bytes, header says {}", b.len(), 8 + n)));
+    }
+    let labels = b[8..].to_vec();
+    check_labels(&labels, path)?;
+    Ok(labels)
+}
+
+fn check_labels(labels: &[u8], path: &Path) -> Result<()> {
+    match labels.iter().position(|&l| l as usize >= NUM_CLASSES) {
+        Some(i) => Err(Error::file(path, format!("label {} of record {i} is out of range 0..9", labels[i]))),
+        None => Ok(()),
+    }
+}
+
+const CIFAR_RECORD: usize = 1 + 3 * 32 * 32;
+
+/// CIFAR-10 binary batch: records of 1 label byte + 1024 R + 1024 G + 1024 B (planar), kept as HWC.
+pub fn parse_cifar(b: &[u8], path: &Path) -> Result<Dataset> {
+    if b.is_empty() || b.len() % CIFAR_RECORD != 0 {
+        return Err(Error::file(
+            path,
+            format!("{} bytes is not a whole number of {CIFAR_RECORD}-byte CIFAR-10 records (truncated or wrong file)", b.len()),
+        ));
+    }
+    let n = b.len() / CIFAR_RECORD;
+    let mut images = Vec::with_capacity(n * 3072);
+    let mut labels = Vec::with_capacity(n);
+    for rec in b.chunks_exact(CIFAR_RECORD) {
+        labels.push(rec[0]);
+        let px = &rec[1..];
+        for i in 0..1024 {
+            images.extend_from_slice(&[px[i], px[1024 + i], px[2048 + i]]);
+        }
+    }
+    check_labels(&labels, path)?;
+    Ok(Dataset { kind: DatasetKind::Cifar10, images, labels })
+}

@@ -1,0 +1,24 @@
+//! Saliency maps for the keras-vis tutorial CNN (MNIST and CIFAR-10), computed with burn.
+//!
+//! The maths lives here in plain Rust so `cargo test` exercises it natively; `wasm` is a thin
+//! wasm-bindgen face over the same functions, and `src/main.rs` is the command-line face.
+
+pub mod attribution;
+pub mod backend;
+pub mod error;
+pub mod model;
+pub mod postprocess;
+pub mod rng;
+pub mod sanity;
+pub mod weights;
+
+#[cfg(feature = "cli")]
+pub mod data;
+#[cfg(feature = "cli")]
+pub mod train;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
+pub use error::{Error, Result};
+pub use model::{Cnn, DatasetKind};

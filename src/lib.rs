@@ -6,6 +6,7 @@
 pub mod attribution;
 pub mod backend;
 pub mod error;
+pub mod explain;
 pub mod model;
 pub mod postprocess;
 pub mod rng;

@@ -1,10 +1,164 @@
-use clap::Args;
+//! `saliency explain`: one image in, raw attribution + keras-vis map (npy) and the tutorial's
+//! figure (png) out, plus a JSON line with logits, probabilities and the target.
 
-use saliency::Result;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use serde_json::json;
+
+use saliency::attribution::{MethodKind, MethodOptions, Network};
+use saliency::data::{self, Split};
+use saliency::explain::explain;
+use saliency::postprocess::keras_vis_map;
+use saliency::sanity::randomize_cascade;
+use saliency::{DatasetKind, Error, Result};
+
+use super::figure;
 
 #[derive(Args)]
-pub struct ExplainArgs {}
+pub struct ExplainArgs {
+    #[arg(long, value_parser = super::parse_kind)]
+    dataset: DatasetKind,
+    #[arg(long)]
+    weights: Option<PathBuf>,
+    /// Index into the test set (with --data-dir or $SALIENCY_DATA).
+    #[arg(long, conflicts_with_all = ["image", "input"])]
+    index: Option<usize>,
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// A PNG; centre-cropped and resized to the model's input, grey for MNIST.
+    #[arg(long, conflicts_with = "input")]
+    image: Option<PathBuf>,
+    /// A float32 .npy of shape (H,W,C) or (H,W), values in [0,1].
+    #[arg(long)]
+    input: Option<PathBuf>,
+    #[arg(long, default_value = "vanilla")]
+    method: String,
+    /// The method SmoothGrad wraps.
+    #[arg(long, default_value = "vanilla")]
+    base: String,
+    #[arg(long)]
+    target: Option<usize>,
+    #[arg(long, default_value_t = 50)]
+    samples: usize,
+    #[arg(long, default_value_t = 0.2)]
+    noise: f32,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    #[arg(long, default_value_t = 50)]
+    steps: usize,
+    /// IG baseline as a float32 .npy shaped like --input.
+    #[arg(long)]
+    baseline: Option<PathBuf>,
+    #[arg(long)]
+    patch: Option<usize>,
+    #[arg(long)]
+    stride: Option<usize>,
+    /// Sanity check: re-initialise this many layers from the top (1 = fc2 ... 4 = all).
+    #[arg(long, default_value_t = 0)]
+    randomize: usize,
+    #[arg(long)]
+    png: Option<PathBuf>,
+    #[arg(long)]
+    npy_out: Option<String>,
+}
 
-pub fn run(_a: ExplainArgs) -> Result<()> {
+fn read_npy(path: &Path, kind: DatasetKind) -> Result<Vec<f32>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::file(path, e))?;
+    let npy = npyz::NpyFile::new(bytes.as_slice()).map_err(|e| Error::file(path, format!("not a .npy file ({e})")))?;
+    let shape: Vec<u64> = npy.shape().to_vec();
+    let (s, c) = (kind.side() as u64, kind.channels() as u64);
+    let ok = shape == [s, s, c] || (c == 1 && shape == [s, s]);
+    if !ok {
+        return Err(Error::file(path, format!("shape {shape:?}, expected ({s}, {s}, {c}){}", if c == 1 { " or (28, 28)" } else { "" })));
+    }
+    let dtype = npy.dtype().descr();
+    if dtype != "'<f4'" && dtype != "'f4'" && !dtype.contains("<f4") {
+        return Err(Error::file(path, format!("dtype {dtype}, expected float32 ('<f4')")));
+    }
+    let v: Vec<f32> = npy.into_vec().map_err(|e| Error::file(path, format!("unreadable data ({e})")))?;
+    if let Some(i) = v.iter().position(|x| !x.is_finite() || *x < 0.0 || *x > 1.0) {
+        return Err(Error::file(path, format!("value {} at flat index {i} is outside [0, 1]", v[i])));
+    }
+    Ok(v)
+}
+
+fn write_npy(path: &Path, data: &[f32], shape: &[u64]) -> Result<()> {
+    use npyz::WriterBuilder;
+    let file = std::fs::File::create(path).map_err(|e| Error::file(path, e))?;
+    let mut w = npyz::WriteOptions::new()
+        .default_dtype()
+        .shape(shape)
+        .writer(std::io::BufWriter::new(file))
+        .begin_nd()
+        .map_err(|e| Error::file(path, e))?;
+    w.extend(data.iter().copied()).map_err(|e| Error::file(path, e))?;
+    w.finish().map_err(|e| Error::file(path, e))
+}
+
+pub fn run(a: ExplainArgs) -> Result<()> {
+    let kind = a.dataset;
+    let mut model = super::load_weights(kind, a.weights.as_deref())?;
+    if a.randomize > 4 {
+        return Err(Error::Options(format!("--randomize takes 0..4 layers, got {}", a.randomize)));
+    }
+    if a.randomize > 0 {
+        model = randomize_cascade(&model, a.randomize, a.seed);
+    }
+    let net = Network::new(model);
+    let (image, label) = match (a.index, &a.image, &a.input) {
+        (Some(i), None, None) => {
+            let dir = data::resolve_dir(a.data_dir.as_deref())?;
+            let test = data::load(kind, &dir, Split::Test)?;
+            if i >= test.len() {
+                return Err(Error::Options(format!("--index {i} is past the {} test images", test.len())));
+            }
+            (test.image_f32(i), Some(test.labels[i] as usize))
+        }
+        (None, Some(p), None) => (figure::read_png(p, kind)?, None),
+        (None, None, Some(p)) => (read_npy(p, kind)?, None),
+        _ => return Err(Error::Options("give exactly one of --index, --image or --input".into())),
+    };
+    let opts = MethodOptions {
+        method: MethodKind::parse(&a.method)?,
+        base: MethodKind::parse(&a.base)?,
+        target: a.target,
+        samples: a.samples,
+        noise: a.noise,
+        seed: a.seed,
+        steps: a.steps,
+        baseline: a.baseline.as_deref().map(|p| read_npy(p, kind)).transpose()?,
+        patch: a.patch,
+        stride: a.stride,
+        ..MethodOptions::default()
+    };
+    let t0 = std::time::Instant::now();
+    let e = explain(&net, &image, &opts)?;
+    let ms = t0.elapsed().as_secs_f64() * 1e3;
+    let map = keras_vis_map(&e.raw, e.raw_channels);
+    let s = kind.side() as u64;
+    if let Some(prefix) = &a.npy_out {
+        write_npy(Path::new(&format!("{prefix}.raw.npy")), &e.raw, &[s, s, e.raw_channels as u64])?;
+        write_npy(Path::new(&format!("{prefix}.map.npy")), &map, &[s, s])?;
+    }
+    let title = format!("{} target = {}", kind.title(), kind.class_names()[e.target]);
+    if let Some(p) = &a.png {
+        figure::write_figure(p, kind, &image, &map, &title)?;
+    }
+    println!(
+        "{}",
+        json!({
+            "dataset": kind.id(),
+            "method": opts.method.id(),
+            "target": e.target,
+            "predicted": e.predicted,
+            "label": label,
+            "title": title,
+            "logits": e.logits,
+            "probabilities": e.probabilities,
+            "completeness_gap": e.completeness_gap,
+            "ms": ms,
+        })
+    );
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! library; this file only reads files, calls, and prints.
 
 mod explain;
+mod figure;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;

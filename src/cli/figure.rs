@@ -1,0 +1,154 @@
+//! PNG in and out for the CLI: reading a user's image into the model's input, and drawing the
+//! tutorial's figure (original and saliency map side by side under a title).
+
+use std::path::Path;
+
+use saliency::{DatasetKind, Error, Result};
+
+const COLORMAPS: &str = include_str!("../../www/colormaps.json");
+
+/// Linear interpolation over evenly spaced colour stops, t in [0,1].
+fn colormap(name: &str) -> Result<impl Fn(f32) -> [u8; 3]> {
+    let all: serde_json::Value = serde_json::from_str(COLORMAPS).map_err(|e| Error::Options(e.to_string()))?;
+    let stops: Vec<[f32; 3]> = all[name]
+        .as_array()
+        .ok_or_else(|| Error::Options(format!("no colormap '{name}'")))?
+        .iter()
+        .filter_map(|v| v.as_str())
+        .map(|h| {
+            let c = |i: usize| u8::from_str_radix(&h[i..i + 2], 16).unwrap_or(0) as f32;
+            [c(1), c(3), c(5)]
+        })
+        .collect();
+    Ok(move |t: f32| {
+        let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
+        let pos = t * (stops.len() - 1) as f32;
+        let i = (pos.floor() as usize).min(stops.len() - 2);
+        let f = pos - i as f32;
+        let mix = |k: usize| (stops[i][k] * (1.0 - f) + stops[i + 1][k] * f).round() as u8;
+        [mix(0), mix(1), mix(2)]
+    })
+}
+
+/// Decodes a PNG, centre-crops it square and box-filters it to the model's size (grey for MNIST).
+pub fn read_png(path: &Path, kind: DatasetKind) -> Result<Vec<f32>> {
+    let file = std::fs::File::open(path).map_err(|e| Error::file(path, e))?;
+    let mut decoder = png::Decoder::new(std::io::BufReader::new(file));
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = decoder.read_info().map_err(|e| Error::file(path, format!("not a readable PNG ({e})")))?;
+    let (w, h) = (reader.info().width as usize, reader.info().height as usize);
+    if w * h > 64_000_000 {
+        return Err(Error::file(path, format!("{w}x{h} is too large")));
+    }
+    let mut buf = vec![0; reader.output_buffer_size().unwrap_or(w * h * 4)];
+    let frame = reader.next_frame(&mut buf).map_err(|e| Error::file(path, format!("corrupt PNG data ({e})")))?;
+    let src_c = frame.color_type.samples();
+    let px = |x: usize, y: usize| -> [f32; 3] {
+        let p = &buf[(y * w + x) * src_c..];
+        let (r, g, b, a) = match src_c {
+            1 => (p[0], p[0], p[0], 255),
+            2 => (p[0], p[0], p[0], p[1]),
+            3 => (p[0], p[1], p[2], 255),
+            _ => (p[0], p[1], p[2], p[3]),
+        };
+        // Transparent pixels count as black, the MNIST background.
+        let k = a as f32 / 255.0 / 255.0;
+        [r as f32 * k, g as f32 * k, b as f32 * k]
+    };
+    let side = w.min(h);
+    let (ox, oy) = ((w - side) / 2, (h - side) / 2);
+    let out_side = kind.side();
+    let mut out = Vec::with_capacity(kind.input_len());
+    for oy_i in 0..out_side {
+        for ox_i in 0..out_side {
+            let (y0, y1) = (oy + oy_i * side / out_side, oy + ((oy_i + 1) * side / out_side).max(oy_i * side / out_side + 1));
+            let (x0, x1) = (ox + ox_i * side / out_side, ox + ((ox_i + 1) * side / out_side).max(ox_i * side / out_side + 1));
+            let mut acc = [0f32; 3];
+            for y in y0..y1.min(oy + side) {
+                for x in x0..x1.min(ox + side) {
+                    let p = px(x, y);
+                    (0..3).for_each(|k| acc[k] += p[k]);
+                }
+            }
+            let n = ((y1.min(oy + side) - y0) * (x1.min(ox + side) - x0)).max(1) as f32;
+            match kind.channels() {
+                1 => out.push((0.299 * acc[0] + 0.587 * acc[1] + 0.114 * acc[2]) / n),
+                _ => out.extend(acc.iter().map(|v| v / n)),
+            }
+        }
+    }
+    Ok(out)
+}
+
+struct Canvas {
+    w: usize,
+    h: usize,
+    rgb: Vec<u8>,
+}
+
+impl Canvas {
+    fn new(w: usize, h: usize) -> Self {
+        Canvas { w, h, rgb: vec![255; w * h * 3] }
+    }
+    fn fill(&mut self, x: usize, y: usize, size: usize, c: [u8; 3]) {
+        for yy in y..(y + size).min(self.h) {
+            for xx in x..(x + size).min(self.w) {
+                self.rgb[(yy * self.w + xx) * 3..][..3].copy_from_slice(&c);
+            }
+        }
+    }
+    fn text(&mut self, s: &str, cx: usize, y: usize, scale: usize) {
+        let x0 = cx.saturating_sub(s.len() * 8 * scale / 2);
+        for (i, ch) in s.chars().enumerate() {
+            let glyph = font8x8::legacy::BASIC_LEGACY[(ch as usize).min(127)];
+            for (row, bits) in glyph.iter().enumerate() {
+                for col in 0..8 {
+                    if bits >> col & 1 == 1 {
+                        self.fill(x0 + (i * 8 + col) * scale, y + row * scale, scale, [0, 0, 0]);
+                    }
+                }
+            }
+        }
+    }
+    fn image(&mut self, x: usize, y: usize, side: usize, scale: usize, color: impl Fn(usize) -> [u8; 3]) {
+        for r in 0..side {
+            for c in 0..side {
+                self.fill(x + c * scale, y + r * scale, scale, color(r * side + c));
+            }
+        }
+    }
+}
+
+/// The tutorial's figure: "Original image" | "Saliency map" under e.g. "MNIST target = 7".
+pub fn write_figure(path: &Path, kind: DatasetKind, image: &[f32], map: &[f32], title: &str) -> Result<()> {
+    let viridis = colormap("viridis")?;
+    let side = kind.side();
+    let scale = 224 / side;
+    let panel = side * scale;
+    let margin = 16;
+    let (w, h) = (3 * margin + 2 * panel, margin + 24 + 16 + panel + margin);
+    let mut cv = Canvas::new(w, h);
+    cv.text(title, w / 2, margin, 2);
+    let top = margin + 24 + 16;
+    cv.text("Original image", margin + panel / 2, top - 12, 1);
+    cv.text("Saliency map", 2 * margin + panel + panel / 2, top - 12, 1);
+    let c = kind.channels();
+    // As matplotlib's imshow: a grey image gets the default colour map, an RGB one its colours.
+    cv.image(margin, top, side, scale, |i| {
+        if c == 1 {
+            let (lo, hi) = image.iter().fold((f32::MAX, f32::MIN), |(a, b), &v| (a.min(v), b.max(v)));
+            viridis(if hi > lo { (image[i] - lo) / (hi - lo) } else { 0.0 })
+        } else {
+            let p = &image[i * 3..i * 3 + 3];
+            [(p[0] * 255.0).round() as u8, (p[1] * 255.0).round() as u8, (p[2] * 255.0).round() as u8]
+        }
+    });
+    cv.image(2 * margin + panel, top, side, scale, |i| viridis(map[i]));
+    let file = std::fs::File::create(path).map_err(|e| Error::file(path, e))?;
+    let mut enc = png::Encoder::new(std::io::BufWriter::new(file), w as u32, h as u32);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    let mut writer = enc.write_header().map_err(|e| Error::file(path, e))?;
+    writer.write_image_data(&cv.rgb).map_err(|e| Error::file(path, e))?;
+    writer.finish().map_err(|e| Error::file(path, e))
+}

@@ -1,0 +1,72 @@
+//! One call from an image to its explanation, shared by the CLI and the browser: classify, pick
+//! the target, run the method, report what a user needs alongside the raw attribution.
+
+use serde::Serialize;
+
+use crate::attribution::{IntegratedGradients, MethodKind, MethodOptions, Network, completeness_gap, resolve_targets};
+use crate::model::{argmax, images_to_tensor, softmax, tensor_to_hwc};
+use crate::{Error, Result};
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Explanation {
+    pub logits: Vec<f32>,
+    pub probabilities: Vec<f32>,
+    pub predicted: usize,
+    pub target: usize,
+    /// Raw signed attribution, H x W x `raw_channels` (1 for Grad-CAM's cam, else the input's C).
+    #[serde(skip)]
+    pub raw: Vec<f32>,
+    pub raw_channels: usize,
+    /// IG only: sum of attributions minus (logit(x) - logit(baseline)).
+    pub completeness_gap: Option<f32>,
+}
+
+/// Logits and probabilities of one H x W x C image.
+pub fn classify(net: &Network, image: &[f32]) -> Result<(Vec<f32>, Vec<f32>)> {
+    let kind = net.plain.kind();
+    if image.len() != kind.input_len() {
+        return Err(Error::Input(format!(
+            "expected {} values ({}x{}x{}), got {}",
+            kind.input_len(),
+            kind.side(),
+            kind.side(),
+            kind.channels(),
+            image.len()
+        )));
+    }
+    let x = images_to_tensor(kind, image, &net.device())?;
+    let logits = net.logits(&x).remove(0);
+    let probs = softmax(&logits);
+    Ok((logits, probs))
+}
+
+/// Explains one H x W x C image in [0,1] with the method the options name.
+pub fn explain(net: &Network, image: &[f32], opts: &MethodOptions) -> Result<Explanation> {
+    let (logits, probabilities) = classify(net, image)?;
+    let x = images_to_tensor(net.plain.kind(), image, &net.device())?;
+    let targets = resolve_targets(net, &x, opts.target)?;
+    let method = opts.build(net)?;
+    let attr = method.attribute(net, &x, &targets)?;
+    let raw_channels = attr.dims()[1];
+    let completeness = if opts.method == MethodKind::Ig {
+        let ig = IntegratedGradients { baseline: opts.baseline.clone(), steps: opts.steps, batch_size: opts.batch_size };
+        let base = ig.baseline_tensor(&x)?;
+        Some(completeness_gap(net, &x, &base, &attr, &targets)[0])
+    } else {
+        None
+    };
+    let raw = tensor_to_hwc(attr);
+    if raw.iter().any(|v| !v.is_finite()) {
+        return Err(Error::Input("the attribution is not finite (are the weights sound?)".into()));
+    }
+    Ok(Explanation {
+        predicted: argmax(&logits),
+        logits,
+        probabilities,
+        target: targets[0],
+        raw,
+        raw_channels,
+        completeness_gap: completeness,
+    })
+}

@@ -1,0 +1,409 @@
+//! The attribution engine against hand-computed answers, finite differences and slow references.
+
+mod common;
+
+use burn::tensor::module::max_pool2d;
+use burn::tensor::{Tensor, TensorData};
+use saliency::attribution::{
+    Attribution, GradCam, IntegratedGradients, MethodKind, MethodOptions, Network, Occlusion, ReluRule, SmoothGrad,
+    Vanilla, completeness_gap, input_gradient, rule_backward, upsample_bilinear_aligned,
+};
+use saliency::explain::explain;
+use saliency::model::{DatasetKind, images_to_tensor, pool_options, tensor_to_hwc, to_vec};
+use saliency::postprocess::keras_vis_map;
+use saliency::rng::Rng;
+use saliency::sanity::randomize_cascade;
+
+fn tensor(kind: DatasetKind, hwc: &[f32], net: &Network) -> Tensor<4> {
+    images_to_tensor(kind, hwc, &net.device()).unwrap()
+}
+
+/// A test image with a small dither, so no max-pool window holds a tie.
+fn dithered(kind: DatasetKind, i: usize, seed: u64) -> Vec<f32> {
+    let mut rng = Rng::new(seed);
+    common::test_set(kind).image_f32(i).iter().map(|v| v * 0.8 + 0.1 * rng.uniform() as f32).collect()
+}
+
+fn hwc(t: Tensor<4>) -> Vec<f32> {
+    tensor_to_hwc(t)
+}
+
+fn one_pixel(points: &[((usize, usize), f32)]) -> Vec<f32> {
+    let mut v = vec![0f32; 784];
+    for &((r, c), val) in points {
+        v[r * 28 + c] = val;
+    }
+    v
+}
+
+fn nonzero(v: &[f32]) -> Vec<(usize, f32)> {
+    v.iter().enumerate().filter(|(_, x)| x.abs() > 1e-7).map(|(i, &x)| (i, x)).collect()
+}
+
+#[test]
+fn vanilla_matches_central_finite_differences() {
+    // float32 model, h = 2e-3: a pixel passes when within 2e-3 + 2 % of its gradient (the
+    // differences carry ~1e-3 of rounding noise); a few may cross a ReLU kink, so 99 % must pass.
+    for kind in DatasetKind::ALL {
+        let net = common::pretrained_net(kind);
+        let x = dithered(kind, 3, 7);
+        let xt = tensor(kind, &x, &net);
+        let target = 5;
+        let g = hwc(input_gradient(&net, &xt, &[target]));
+        let h = 2e-3f32;
+        let n = x.len();
+        let mut fd = vec![0f32; n];
+        for start in (0..n).step_by(256) {
+            let end = (start + 256).min(n);
+            let mut batch = Vec::new();
+            for i in start..end {
+                for sign in [1.0f32, -1.0] {
+                    let mut p = x.clone();
+                    p[i] += sign * h;
+                    batch.extend(p);
+                }
+            }
+            let logits = net.logits(&tensor(kind, &batch, &net));
+            for (k, i) in (start..end).enumerate() {
+                fd[i] = (logits[2 * k][target] - logits[2 * k + 1][target]) / (2.0 * h);
+            }
+        }
+        let pass = g.iter().zip(&fd).filter(|(a, b)| (*a - *b).abs() <= 2e-3 + 0.02 * a.abs()).count();
+        assert!(g.iter().any(|v| v.abs() > 1e-3), "{kind:?}: gradient is trivially zero");
+        assert!(pass as f32 >= 0.99 * n as f32, "{kind:?}: only {pass}/{n} pixels agree");
+        // Directional derivatives along unit directions (the gradient's own, then random ones)
+        // sum every pixel's contribution, so they check the whole gradient at once: the error
+        // must stay within 1 % of |g|, the largest directional derivative there is.
+        let norm = g.iter().map(|a| a * a).sum::<f32>().sqrt();
+        let mut rng = Rng::new(11);
+        for k in 0..4 {
+            let v: Vec<f32> = if k == 0 { g.clone() } else { (0..n).map(|_| rng.normal() as f32).collect() };
+            let vn = v.iter().map(|a| a * a).sum::<f32>().sqrt();
+            let v: Vec<f32> = v.iter().map(|a| a / vn).collect();
+            let eps = 1e-2f32;
+            let plus: Vec<f32> = x.iter().zip(&v).map(|(a, d)| a + eps * d).collect();
+            let minus: Vec<f32> = x.iter().zip(&v).map(|(a, d)| a - eps * d).collect();
+            let l = net.logits(&tensor(kind, &[plus, minus].concat(), &net));
+            let numeric = (l[0][target] - l[1][target]) / (2.0 * eps);
+            let analytic: f32 = g.iter().zip(&v).map(|(a, b)| a * b).sum();
+            assert!((numeric - analytic).abs() <= 0.01 * norm, "{kind:?} direction {k}: {numeric} vs {analytic} (|g| {norm})");
+        }
+    }
+}
+
+#[test]
+fn explicit_backward_with_the_plain_rule_equals_autodiff() {
+    for kind in DatasetKind::ALL {
+        let net = common::pretrained_net(kind);
+        let test = common::test_set(kind);
+        let x: Vec<f32> = (0..4).flat_map(|i| test.image_f32(i)).collect();
+        let xt = tensor(kind, &x, &net);
+        let targets = [0, 3, 7, 9];
+        let a = to_vec(input_gradient(&net, &xt, &targets));
+        let b = to_vec(rule_backward(&net.plain, &xt, &targets, ReluRule::Gradient));
+        let d = common::max_abs_diff(&a, &b);
+        assert!(d < 1e-5, "{kind:?}: {d}");
+    }
+}
+
+#[test]
+fn tiny_network_answers_match_the_hand_computation() {
+    // x[4,4] = 0.3 alone: f0 = 0.3, so h0 = 0.3 (on), h1 = 0.2 (on), h2 = relu(-0.7) (off).
+    // d logit/d f0: vanilla 1 + (-2)(-1) = 3; guided drops h1's negative gradient -> 1;
+    // deconvnet passes h2's positive gradient despite its negative input -> 1 + 5 = 6.
+    let net = common::tiny_net();
+    let kind = DatasetKind::Mnist;
+    let x = tensor(kind, &one_pixel(&[((4, 4), 0.3)]), &net);
+    let logits = net.logits(&x);
+    assert!((logits[0][0] - (0.3 - 0.4)).abs() < 1e-6);
+    let at = 4 * 28 + 4;
+    assert_eq!(nonzero(&hwc(input_gradient(&net, &x, &[0]))), vec![(at, 3.0)]);
+    assert_eq!(nonzero(&hwc(rule_backward(&net.plain, &x, &[0], ReluRule::Gradient))), vec![(at, 3.0)]);
+    assert_eq!(nonzero(&hwc(rule_backward(&net.plain, &x, &[0], ReluRule::Guided))), vec![(at, 1.0)]);
+    assert_eq!(nonzero(&hwc(rule_backward(&net.plain, &x, &[0], ReluRule::Deconvnet))), vec![(at, 6.0)]);
+}
+
+#[test]
+fn max_pool_ties_route_the_gradient_to_the_first_maximum() {
+    let net = common::tiny_net();
+    let kind = DatasetKind::Mnist;
+    // Four equal values fill one conv1 pooling window (conv1 rows/cols 2..3 = pixels 3..4).
+    let block = one_pixel(&[((3, 3), 0.3), ((3, 4), 0.3), ((4, 3), 0.3), ((4, 4), 0.3)]);
+    let x = tensor(kind, &block, &net);
+    let first = 3 * 28 + 3;
+    assert_eq!(nonzero(&hwc(input_gradient(&net, &x, &[0]))), vec![(first, 3.0)]);
+    for rule in [ReluRule::Gradient, ReluRule::Guided, ReluRule::Deconvnet] {
+        let g = nonzero(&hwc(rule_backward(&net.plain, &x, &[0], rule)));
+        assert_eq!(g.len(), 1, "{rule:?}: {g:?}");
+        assert_eq!(g[0].0, first, "{rule:?}");
+    }
+    // A tie in conv2's pooling window: pool1 cells (1,1) and (1,2) both 0.3 -> the left one wins.
+    let x = tensor(kind, &one_pixel(&[((4, 4), 0.3), ((4, 6), 0.3)]), &net);
+    assert_eq!(nonzero(&hwc(input_gradient(&net, &x, &[0]))), vec![(4 * 28 + 4, 3.0)]);
+    // On a blank image every window ties; the trained model still routes to a single first entry.
+    let trained = common::pretrained_net(kind);
+    let g = hwc(input_gradient(&trained, &tensor(kind, &vec![0.0; 784], &trained), &[3]));
+    let r = hwc(rule_backward(&trained.plain, &tensor(kind, &vec![0.0; 784], &trained), &[3], ReluRule::Gradient));
+    assert!(common::max_abs_diff(&g, &r) < 1e-5);
+}
+
+/// Guided / deconvnet rule applied on plain vectors, independently of the engine.
+fn apply_rule(rule: ReluRule, pre: &[f32], g: &[f32]) -> Vec<f32> {
+    pre.iter()
+        .zip(g)
+        .map(|(&p, &g)| match rule {
+            ReluRule::Gradient => if p > 0.0 { g } else { 0.0 },
+            ReluRule::Guided => if p > 0.0 && g > 0.0 { g } else { 0.0 },
+            ReluRule::Deconvnet => g.max(0.0),
+        })
+        .collect()
+}
+
+/// The slow reference: vector-Jacobian products per segment between ReLUs with burn's public
+/// autodiff, the ReLU rule applied by hand in between.
+fn vjp_chain(net: &Network, x: &Tensor<4>, target: usize, rule: ReluRule) -> Vec<f32> {
+    let m = &net.frozen;
+    let device = x.device();
+    fn vjp<const D: usize, const E: usize>(f: impl Fn(Tensor<D>) -> Tensor<E>, at: Tensor<D>, seed: Tensor<E>) -> Tensor<D> {
+        let a = at.autodiff().require_grad();
+        let out = f(a.clone());
+        let grads = (out * seed.autodiff()).sum().backward();
+        a.grad(&grads).expect("gradient").inner()
+    }
+    let t = net.plain.trace(x.clone());
+    let relu_out = |p: &Tensor<4>| p.clone().clamp_min(0.0);
+    let mut seed = vec![0f32; 10];
+    seed[target] = 1.0;
+    let seed = Tensor::<2>::from_data(TensorData::new(seed, [1, 10]), &device);
+    let r3 = t.fc1_pre.clone().clamp_min(0.0);
+    let g = vjp(|r| m.fc2.forward(r), r3, seed);
+    let g = Tensor::<2>::from_data(TensorData::new(apply_rule(rule, &to_vec(t.fc1_pre.clone()), &to_vec(g)), [1, 256]), &device);
+    let g = vjp(|r| m.fc1.forward(max_pool2d(r, pool_options()).flatten(1, 3)), relu_out(&t.conv2_pre), g);
+    let dims = g.dims();
+    let g = Tensor::<4>::from_data(TensorData::new(apply_rule(rule, &to_vec(t.conv2_pre.clone()), &to_vec(g)), dims), &device);
+    let g = vjp(|r| m.conv2.forward(max_pool2d(r, pool_options())), relu_out(&t.conv1_pre), g);
+    let dims = g.dims();
+    let g = Tensor::<4>::from_data(TensorData::new(apply_rule(rule, &to_vec(t.conv1_pre.clone()), &to_vec(g)), dims), &device);
+    hwc(vjp(|x| m.conv1.forward(x), x.clone(), g))
+}
+
+#[test]
+fn guided_and_deconvnet_match_the_vjp_chain_reference() {
+    for kind in DatasetKind::ALL {
+        let net = common::pretrained_net(kind);
+        let test = common::test_set(kind);
+        for i in [0, 12] {
+            let x = tensor(kind, &test.image_f32(i), &net);
+            let target = test.labels[i] as usize;
+            for rule in [ReluRule::Gradient, ReluRule::Guided, ReluRule::Deconvnet] {
+                let fast = hwc(rule_backward(&net.plain, &x, &[target], rule));
+                let slow = vjp_chain(&net, &x, target, rule);
+                let scale = slow.iter().fold(0f32, |m, v| m.max(v.abs()));
+                assert!(scale > 1e-4, "{kind:?} {rule:?}: reference is zero");
+                let d = common::max_abs_diff(&fast, &slow);
+                assert!(d <= 1e-5 * scale.max(1.0), "{kind:?} image {i} {rule:?}: differs by {d}");
+            }
+            // Guided and deconvnet really differ from the gradient and from each other.
+            let v = hwc(rule_backward(&net.plain, &x, &[target], ReluRule::Gradient));
+            let gd = hwc(rule_backward(&net.plain, &x, &[target], ReluRule::Guided));
+            let dc = hwc(rule_backward(&net.plain, &x, &[target], ReluRule::Deconvnet));
+            assert!(common::max_abs_diff(&v, &gd) > 1e-3 && common::max_abs_diff(&gd, &dc) > 1e-3);
+        }
+    }
+}
+
+#[test]
+fn integrated_gradients_is_complete_and_reduces_to_gradient_times_input() {
+    let kind = DatasetKind::Mnist;
+    let net = common::pretrained_net(kind);
+    // A smooth input: a soft blob, no hard edges.
+    let x: Vec<f32> = (0..784)
+        .map(|i| {
+            let (r, c) = ((i / 28) as f32 - 13.5, (i % 28) as f32 - 13.5);
+            0.8 * (-(r * r + c * c) / 40.0).exp()
+        })
+        .collect();
+    let xt = tensor(kind, &x, &net);
+    let ig = IntegratedGradients { baseline: None, steps: 300, batch_size: 100 };
+    let targets = [net.logits(&xt)[0].iter().enumerate().fold(0, |b, (i, v)| if *v > net.logits(&xt)[0][b] { i } else { b })];
+    let attr = ig.attribute(&net, &xt, &targets).unwrap();
+    let base = ig.baseline_tensor(&xt).unwrap();
+    let gap = completeness_gap(&net, &xt, &base, &attr, &targets)[0];
+    let delta = net.logits(&xt)[0][targets[0]] - net.logits(&base)[0][targets[0]];
+    assert!(delta.abs() > 0.5, "logit difference {delta} too small to test");
+    assert!(gap.abs() <= 0.01 * delta.abs(), "completeness gap {gap} vs difference {delta}");
+
+    let one = IntegratedGradients { baseline: None, steps: 1, batch_size: 10 }.attribute(&net, &xt, &[2]).unwrap();
+    let gxi = input_gradient(&net, &xt, &[2]) * xt.clone();
+    assert!(common::max_abs_diff(&to_vec(one), &to_vec(gxi)) < 1e-6);
+}
+
+#[test]
+fn smoothgrad_is_deterministic_and_reduces_to_the_base_method() {
+    let kind = DatasetKind::Mnist;
+    let net = common::pretrained_net(kind);
+    let xt = tensor(kind, &common::test_set(kind).image_f32(0), &net);
+    let sg = |samples, noise, seed| {
+        let m = SmoothGrad { base: Box::new(Vanilla), samples, noise, seed, batch_size: 16 };
+        to_vec(m.attribute(&net, &xt, &[7]).unwrap())
+    };
+    let a = sg(20, 0.2, 1);
+    assert_eq!(a, sg(20, 0.2, 1), "same seed, same map");
+    assert!(common::max_abs_diff(&a, &sg(20, 0.2, 2)) > 1e-4, "another seed, another map");
+    let base: Vec<f32> = to_vec(input_gradient(&net, &xt, &[7])).iter().map(|v| v.abs()).collect();
+    assert!(common::max_abs_diff(&sg(1, 0.0, 5), &base) < 1e-6, "N = 1, noise 0 is |vanilla|");
+    assert!(common::max_abs_diff(&a, &base) > 1e-4);
+}
+
+#[test]
+fn aligned_corner_upsampling_matches_hand_values() {
+    let up = upsample_bilinear_aligned(&[0.0, 1.0, 2.0, 3.0], 2, 2, 3, 3);
+    assert_eq!(up, vec![0.0, 0.5, 1.0, 1.0, 1.5, 2.0, 2.0, 2.5, 3.0]);
+    let up = upsample_bilinear_aligned(&[0.0, 3.0], 1, 2, 1, 4);
+    assert_eq!(up, vec![0.0, 1.0, 2.0, 3.0]);
+}
+
+#[test]
+fn gradcam_matches_the_hand_computation() {
+    // Only conv2 channel 0 is alive: A0[0,0] = 0.3 (from x[4,4]), d logit/d A0[0,0] = 3 (the
+    // pooling window's first max), all else 0. w0 = 3 / 121 (mean over all 11x11 positions),
+    // cam = relu(w0 A0) = 0.9/121 at (0,0). Aligned corners: pixel i samples i*10/27.
+    let net = common::tiny_net();
+    let x = tensor(DatasetKind::Mnist, &one_pixel(&[((4, 4), 0.3)]), &net);
+    let cam = to_vec(GradCam.attribute(&net, &x, &[0]).unwrap());
+    assert_eq!(cam.len(), 784);
+    let c = 0.9 / 121.0;
+    let f = |i: usize| (1.0 - i as f32 * 10.0 / 27.0).max(0.0);
+    for r in 0..28 {
+        for col in 0..28 {
+            let want = c * f(r) * f(col);
+            assert!((cam[r * 28 + col] - want).abs() < 1e-7, "({r},{col}): {} vs {want}", cam[r * 28 + col]);
+        }
+    }
+    // Class 1 has no weights: its cam is empty.
+    assert!(to_vec(GradCam.attribute(&net, &x, &[1]).unwrap()).iter().all(|v| *v == 0.0));
+}
+
+#[test]
+fn occlusion_records_the_logit_drop_per_patch() {
+    // Occluding x[4,4] makes f0 = 0: logit goes from 0.3 - 0.4 = -0.1 to -2 * 0.5 = -1, a drop of 0.9.
+    let net = common::tiny_net();
+    let x = tensor(DatasetKind::Mnist, &one_pixel(&[((4, 4), 0.3)]), &net);
+    let one = Occlusion { patch: 1, stride: 1, baseline_value: 0.0, batch_size: 100 };
+    let a = nonzero(&hwc(one.attribute(&net, &x, &[0]).unwrap()));
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0].0, 4 * 28 + 4);
+    assert!((a[0].1 - 0.9).abs() < 1e-6);
+    let two = Occlusion { patch: 2, stride: 2, baseline_value: 0.0, batch_size: 7 };
+    let a = nonzero(&hwc(two.attribute(&net, &x, &[0]).unwrap()));
+    let idx: Vec<usize> = a.iter().map(|p| p.0).collect();
+    assert_eq!(idx, vec![4 * 28 + 4, 4 * 28 + 5, 5 * 28 + 4, 5 * 28 + 5]);
+    // Overlapping patches average: patch 2 stride 1 covers x[4,4] four times, each a 0.9 drop.
+    let over = Occlusion { patch: 2, stride: 1, baseline_value: 0.0, batch_size: 64 };
+    let a = hwc(over.attribute(&net, &x, &[0]).unwrap());
+    assert!((a[4 * 28 + 4] - 0.9).abs() < 1e-6);
+    assert!((a[3 * 28 + 3] - 0.9 / 4.0).abs() < 1e-6, "{}", a[3 * 28 + 3]);
+}
+
+fn spearman(a: &[f32], b: &[f32]) -> f64 {
+    fn ranks(v: &[f32]) -> Vec<f64> {
+        let mut idx: Vec<usize> = (0..v.len()).collect();
+        idx.sort_by(|&i, &j| v[i].total_cmp(&v[j]));
+        let mut r = vec![0f64; v.len()];
+        let mut i = 0;
+        while i < idx.len() {
+            let mut j = i;
+            while j + 1 < idx.len() && v[idx[j + 1]] == v[idx[i]] {
+                j += 1;
+            }
+            for k in i..=j {
+                r[idx[k]] = (i + j) as f64 / 2.0;
+            }
+            i = j + 1;
+        }
+        r
+    }
+    let (ra, rb) = (ranks(a), ranks(b));
+    let n = ra.len() as f64;
+    let (ma, mb) = (ra.iter().sum::<f64>() / n, rb.iter().sum::<f64>() / n);
+    let cov: f64 = ra.iter().zip(&rb).map(|(x, y)| (x - ma) * (y - mb)).sum();
+    let va: f64 = ra.iter().map(|x| (x - ma).powi(2)).sum();
+    let vb: f64 = rb.iter().map(|y| (y - mb).powi(2)).sum();
+    cov / (va * vb).sqrt()
+}
+
+#[test]
+fn cascading_randomization_changes_vanilla_far_more_than_guided() {
+    let kind = DatasetKind::Mnist;
+    let trained = common::pretrained(kind);
+    let random = Network::new(randomize_cascade(&trained, 2, 3));
+    let trained = Network::new(trained);
+    let test = common::test_set(kind);
+    let mean_corr = |method: MethodKind| {
+        let opts = MethodOptions { method, ..MethodOptions::default() };
+        let idx = [0, 12, 38, 83, 112, 74, 190];
+        idx.iter()
+            .map(|&i| {
+                let img = test.image_f32(i);
+                let o = MethodOptions { target: Some(test.labels[i] as usize), ..opts.clone() };
+                let a = explain(&trained, &img, &o).unwrap();
+                let b = explain(&random, &img, &o).unwrap();
+                spearman(&keras_vis_map(&a.raw, 1), &keras_vis_map(&b.raw, 1))
+            })
+            .sum::<f64>()
+            / idx.len() as f64
+    };
+    let vanilla = mean_corr(MethodKind::Vanilla);
+    let guided = mean_corr(MethodKind::Guided);
+    eprintln!("Spearman trained vs fc2+fc1 randomized: vanilla {vanilla:.3}, guided {guided:.3}");
+    assert!(guided - vanilla > SANITY_MARGIN, "vanilla {vanilla:.3}, guided {guided:.3}");
+}
+
+/// Measured on the shipped MNIST weights (see the issue note); the gap is far larger than this.
+const SANITY_MARGIN: f64 = 0.2;
+
+#[test]
+fn cascade_depths_nest_and_change_only_their_layers() {
+    let m = common::pretrained(DatasetKind::Mnist);
+    let one = saliency::weights::WeightSet::from_model(&randomize_cascade(&m, 1, 9));
+    let two = saliency::weights::WeightSet::from_model(&randomize_cascade(&m, 2, 9));
+    let orig = saliency::weights::WeightSet::from_model(&m);
+    assert_eq!(one.tensors["fc2.weight"], two.tensors["fc2.weight"], "fc2 is re-drawn identically");
+    assert_ne!(one.tensors["fc2.weight"], orig.tensors["fc2.weight"]);
+    assert_eq!(one.tensors["fc1.weight"], orig.tensors["fc1.weight"]);
+    assert_ne!(two.tensors["fc1.weight"], orig.tensors["fc1.weight"]);
+    assert_eq!(two.tensors["conv2.weight"], orig.tensors["conv2.weight"]);
+}
+
+#[test]
+fn every_method_runs_through_explain_with_sane_output() {
+    for kind in DatasetKind::ALL {
+        let net = common::pretrained_net(kind);
+        let img = common::test_set(kind).image_f32(1);
+        for method in MethodKind::ALL {
+            let opts = MethodOptions { method, samples: 4, steps: 8, ..MethodOptions::default() };
+            let e = explain(&net, &img, &opts).unwrap();
+            let c = if matches!(method, MethodKind::Gradcam) { 1 } else { kind.channels() };
+            assert_eq!(e.raw_channels, c, "{method:?}");
+            assert_eq!(e.raw.len(), kind.side() * kind.side() * c, "{method:?}");
+            assert!(e.raw.iter().any(|v| *v != 0.0), "{kind:?} {method:?} is blank");
+            assert_eq!(e.target, e.predicted);
+            assert_eq!(e.completeness_gap.is_some(), method == MethodKind::Ig);
+        }
+    }
+}
+
+#[test]
+fn bad_options_are_errors_not_panics() {
+    let net = common::pretrained_net(DatasetKind::Mnist);
+    let img = vec![0.5f32; 784];
+    let run = |o: MethodOptions| explain(&net, &img, &o).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(run(MethodOptions { target: Some(10), ..Default::default() }).contains("target class 10"));
+    assert!(run(MethodOptions { method: MethodKind::Smoothgrad, samples: 0, ..Default::default() }).contains("samples"));
+    assert!(run(MethodOptions { method: MethodKind::Ig, baseline: Some(vec![0.0; 3]), ..Default::default() }).contains("baseline"));
+    assert!(run(MethodOptions { method: MethodKind::Occlusion, patch: Some(40), ..Default::default() }).contains("patch"));
+    assert!(run(MethodOptions { method: MethodKind::Smoothgrad, base: MethodKind::Smoothgrad, ..Default::default() }).contains("itself"));
+    assert!(explain(&net, &img[..700], &MethodOptions::default()).is_err());
+    assert!(MethodKind::parse("rectified").unwrap() == MethodKind::Deconvnet);
+    assert!(MethodKind::parse("nope").is_err());
+}

@@ -1,4 +1,5 @@
 //! The attribution engine against hand-computed answers, finite differences and slow references.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! MNIST and CIFAR-10 readers: real files, and broken ones that must give a clear error.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! The network itself: shapes, training, the shipped weights, and the ndarray backend.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

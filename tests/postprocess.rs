@@ -1,4 +1,5 @@
 //! Post-processing: sign views, channel reduction, normalisation.
+#![cfg(not(target_arch = "wasm32"))]
 
 use saliency::postprocess::{ChannelReduce, Normalize, PostProcess, SignView, keras_vis_map, normalize, percentile, reduce, to_map};
 

@@ -1,4 +1,5 @@
 //! The safetensors exchange format: round trips, and every kind of broken file.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

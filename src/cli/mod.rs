@@ -71,7 +71,22 @@ enum Cmd {
     },
     /// Compute a saliency map for one image.
     Explain(explain::ExplainArgs),
+    /// Write the page's bundled test images (<out>/<dataset>.bin + .json).
+    Gallery {
+        #[arg(long, value_parser = parse_kind)]
+        dataset: DatasetKind,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        #[arg(long, default_value = "www/gallery")]
+        out: PathBuf,
+        /// Images per class, after the tutorial's indices.
+        #[arg(long, default_value_t = 15)]
+        per_class: usize,
+    },
 }
+
+/// The test indices the tutorial visualises; always in the gallery, first.
+pub const TUTORIAL_INDICES: [usize; 7] = [0, 12, 38, 83, 112, 74, 190];
 
 fn parse_kind(s: &str) -> std::result::Result<DatasetKind, String> {
     DatasetKind::parse(s).map_err(|e| e.to_string())
@@ -203,5 +218,36 @@ pub fn run(args: Args) -> Result<()> {
             Ok(())
         }
         Cmd::Explain(a) => explain::run(a),
+        Cmd::Gallery { dataset, data_dir, out, per_class } => {
+            let dir = data::resolve_dir(data_dir.as_deref())?;
+            let test = data::load(dataset, &dir, Split::Test)?;
+            let mut indices: Vec<usize> = TUTORIAL_INDICES.to_vec();
+            let mut per = [0usize; 10];
+            for &i in &indices {
+                per[test.labels[i] as usize] += 1;
+            }
+            for i in 0..test.len() {
+                let l = test.labels[i] as usize;
+                if per[l] < per_class && !indices.contains(&i) {
+                    per[l] += 1;
+                    indices.push(i);
+                }
+            }
+            let subset = test.subset(&indices);
+            write(&out.join(format!("{}.bin", dataset.id())), &subset.images)?;
+            let meta = json!({
+                "dataset": dataset.id(),
+                "side": dataset.side(),
+                "channels": dataset.channels(),
+                "count": indices.len(),
+                "indices": indices,
+                "labels": subset.labels,
+                "classNames": dataset.class_names(),
+                "source": "test split; pixels are u8, H x W x C, image after image",
+            });
+            write(&out.join(format!("{}.json", dataset.id())), format!("{meta}\n").as_bytes())?;
+            eprintln!("wrote {} images to {}", indices.len(), out.display());
+            Ok(())
+        }
     }
 }

@@ -1,0 +1,270 @@
+// Browser end-to-end tests: the built site (www/) served on 127.0.0.1, driven by playwright-core
+// in Debian's headless Chromium. Run by scripts/test.sh after scripts/build-web.sh.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+import { serve } from '../../scripts/serve.mjs';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const SHOTS = `${ROOT}screenshots`;
+const TUTORIAL_INDICES = [0, 12, 38, 83, 112, 74, 190];
+let server;
+let browser;
+let base;
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  server = await serve(`${ROOT}www`, 0);
+  base = `http://127.0.0.1:${server.address().port}/`;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function open() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const errors = [];
+  const foreign = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(e.message));
+  context.on('request', (r) => {
+    const u = r.url();
+    if (!u.startsWith(base) && !u.startsWith('data:') && !u.startsWith('blob:')) foreign.push(u);
+  });
+  await page.goto(base);
+  await settled(page);
+  return { page, context, errors, foreign };
+}
+
+/** Waits until a map is shown and no computation is running. */
+async function settled(page) {
+  await page.waitForFunction(() => document.getElementById('figure-title').textContent.includes('target =')
+    && !document.body.classList.contains('busy'), null, { timeout: 120_000 });
+}
+
+/** Runs `action` and waits for the map it triggers. */
+async function recompute(page, action) {
+  const before = await page.evaluate(() => document.getElementById('timing').textContent);
+  await action();
+  await page.waitForFunction((t) => {
+    const now = document.getElementById('timing').textContent;
+    return !document.body.classList.contains('busy') && now !== t && !now.startsWith('Computing');
+  }, before, { timeout: 120_000 });
+}
+
+const pixels = (page, id) => page.evaluate((id) => {
+  const c = document.getElementById(id);
+  return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data);
+}, id);
+
+function distinctColors(px) {
+  const s = new Set();
+  for (let i = 0; i < px.length; i += 4) s.add(`${px[i]},${px[i + 1]},${px[i + 2]}`);
+  return s.size;
+}
+
+const answer = (page) => page.evaluate(() => {
+  const bars = [...document.querySelectorAll('#bars .bar')];
+  return {
+    predicted: bars.findIndex((b) => b.classList.contains('predicted')),
+    truth: bars.findIndex((b) => b.classList.contains('truth')),
+    target: bars.findIndex((b) => b.getAttribute('aria-pressed') === 'true'),
+    title: document.getElementById('figure-title').textContent,
+  };
+});
+
+async function pick(page, index) {
+  await recompute(page, () => page.click(`#gallery .thumb[data-index="${index}"]`));
+}
+
+describe('the demo page', () => {
+  test('loads with no console error and no request to another origin', async () => {
+    const { page, context, errors, foreign } = await open();
+    await page.screenshot({ path: `${SHOTS}/main.png`, fullPage: true });
+    assert.deepEqual(errors, []);
+    assert.deepEqual(foreign, []);
+    const csp = await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', 'content');
+    assert.match(csp, /default-src 'self'/);
+    assert.match(csp, /'wasm-unsafe-eval'/);
+    await context.close();
+  });
+
+  test("classifies the tutorial's MNIST digits correctly and draws a map for each", async () => {
+    const { page, context, errors } = await open();
+    for (const i of TUTORIAL_INDICES) {
+      await pick(page, i);
+      const a = await answer(page);
+      assert.ok(a.truth >= 0, `image ${i} shows its true label`);
+      assert.equal(a.predicted, a.truth, `test image ${i}`);
+      assert.equal(a.title, `MNIST target = ${a.truth}`);
+      assert.ok(distinctColors(await pixels(page, 'view-heatmap')) > 10, `heatmap of ${i} is blank`);
+    }
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('classifies CIFAR-10 samples that the native CLI gets right, the same way', async () => {
+    const { page, context, errors } = await open();
+    await recompute(page, () => page.check('input[name="dataset"][value="cifar10"]'));
+    const meta = await page.evaluate(() => fetch('gallery/cifar10.json').then((r) => r.json()));
+    let checked = 0;
+    for (let k = 0; k < meta.indices.length && checked < 4; k++) {
+      const index = meta.indices[k];
+      const native = JSON.parse(execFileSync(`${ROOT}target/debug/saliency`, ['explain', '--dataset', 'cifar10',
+        '--index', String(index), '--method', 'vanilla'], { cwd: ROOT, encoding: 'utf8' }));
+      if (native.predicted !== meta.labels[k]) continue;
+      await pick(page, index);
+      const a = await answer(page);
+      assert.equal(a.predicted, meta.labels[k], `CIFAR-10 test image ${index}`);
+      assert.equal(a.title, `CIFAR10 target = ${meta.classNames[a.predicted]}`);
+      assert.ok(distinctColors(await pixels(page, 'view-heatmap')) > 10);
+      checked++;
+    }
+    assert.equal(checked, 4);
+    await page.screenshot({ path: `${SHOTS}/cifar10.png`, fullPage: true });
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('switching the method changes the map; clicking a bar changes the target and title', async () => {
+    const { page, context } = await open();
+    const vanilla = await pixels(page, 'view-heatmap');
+    await recompute(page, () => page.selectOption('#method', 'guided'));
+    assert.notDeepEqual(await pixels(page, 'view-heatmap'), vanilla);
+    await recompute(page, () => page.selectOption('#method', 'gradcam'));
+    const a0 = await answer(page);
+    const other = (a0.predicted + 3) % 10;
+    await recompute(page, () => page.click(`#bars .bar >> nth=${other}`));
+    const a1 = await answer(page);
+    assert.equal(a1.target, other);
+    assert.equal(a1.title, `MNIST target = ${other}`);
+    await context.close();
+  });
+
+  test('a stroke drawn with the mouse updates the prediction and the map', async () => {
+    const { page, context, errors } = await open();
+    await page.click('#tab-draw');
+    const before = await pixels(page, 'view-heatmap');
+    const box = await page.locator('#pad').boundingBox();
+    await recompute(page, async () => {
+      // A "1": one vertical stroke.
+      await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.15);
+      await page.mouse.down();
+      for (let t = 0; t <= 1; t += 0.1) await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * (0.15 + 0.7 * t));
+      await page.mouse.up();
+    });
+    await settled(page);
+    assert.match(await page.textContent('#prepared-caption'), /drawn/);
+    const a = await answer(page);
+    assert.equal(a.truth, -1, 'a drawing has no true label');
+    assert.equal(a.predicted, 1, 'a vertical stroke is a 1');
+    assert.notDeepEqual(await pixels(page, 'view-heatmap'), before);
+    await page.screenshot({ path: `${SHOTS}/draw.png`, fullPage: true });
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('uploading a PNG works; a non-image shows an error and the app keeps working', async () => {
+    const { page, context } = await open();
+    await page.click('#tab-upload');
+    // A PNG of test image 0 (a 7), enlarged, as a user would have it.
+    const png = await page.evaluate(() => {
+      const src = document.querySelector('#gallery .thumb[data-index="0"] canvas');
+      const c = document.createElement('canvas');
+      c.width = c.height = 140;
+      const ctx = c.getContext('2d');
+      ctx.imageSmoothingEnabled = false;
+      ctx.drawImage(src, 0, 0, 140, 140);
+      return c.toDataURL('image/png').split(',')[1];
+    });
+    await recompute(page, () => page.setInputFiles('#file', { name: 'seven.png', mimeType: 'image/png', buffer: Buffer.from(png, 'base64') }));
+    assert.equal((await answer(page)).predicted, 7);
+    assert.match(await page.textContent('#prepared-caption'), /centred/);
+    await page.setInputFiles('#file', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+    await page.waitForSelector('#error:not([hidden])');
+    assert.match(await page.textContent('#error-text'), /not an image/);
+    await page.setInputFiles('#file', { name: 'broken.png', mimeType: 'image/png', buffer: Buffer.from('not really a png') });
+    await page.waitForFunction(() => /could not be decoded/.test(document.getElementById('error-text').textContent));
+    await page.click('#tab-gallery');
+    await pick(page, 12);
+    const a = await answer(page);
+    assert.equal(a.predicted, a.truth);
+    await context.close();
+  });
+
+  test('the compare-all grid renders every method', async () => {
+    const { page, context, errors } = await open();
+    await page.click('#compare');
+    await page.waitForFunction(() => document.querySelectorAll('#compare-grid figure').length === 9, null, { timeout: 120_000 });
+    const methods = await page.$$eval('#compare-grid figure', (f) => f.map((x) => x.dataset.method));
+    assert.deepEqual(methods.sort(), ['deconvnet', 'gradcam', 'gradxinput', 'guided', 'guided-gradcam', 'ig', 'occlusion', 'smoothgrad', 'vanilla']);
+    const colors = await page.$$eval('#compare-grid canvas', (cs) => cs.map((c) => {
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      const s = new Set();
+      for (let i = 0; i < d.length; i += 4) s.add(`${d[i]},${d[i + 1]},${d[i + 2]}`);
+      return s.size;
+    }));
+    assert.ok(colors.every((n) => n > 3), `blank maps in the grid: ${colors}`);
+    await page.check('#shared');
+    await page.waitForTimeout(50);
+    await page.screenshot({ path: `${SHOTS}/compare.png`, fullPage: true });
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('the page still responds to input while SmoothGrad is computed', async () => {
+    const { page, context } = await open();
+    await page.fill('#samples', '400');
+    await page.selectOption('#method', 'smoothgrad');
+    await page.waitForFunction(() => document.body.classList.contains('busy'));
+    // While the worker is busy, the main thread handles clicks and keys at once.
+    await page.click('#tab-draw');
+    assert.equal(await page.getAttribute('#tab-draw', 'aria-selected'), 'true');
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await page.getAttribute('#tab-upload', 'aria-selected'), 'true');
+    assert.ok(await page.evaluate(() => document.body.classList.contains('busy')), 'SmoothGrad was still running');
+    await settled(page);
+    assert.match(await page.textContent('#timing'), /SmoothGrad/);
+    await context.close();
+  });
+
+  test('the sanity check shows the randomized model beside the trained one', async () => {
+    const { page, context } = await open();
+    await recompute(page, () => page.check('#sanity'));
+    assert.equal(await page.isVisible('#sanity-view'), true);
+    assert.match(await page.textContent('#sanity-note'), /rank correlation/);
+    assert.notDeepEqual(await pixels(page, 'sanity-trained'), await pixels(page, 'sanity-random'));
+    await page.screenshot({ path: `${SHOTS}/sanity.png`, fullPage: true });
+    await context.close();
+  });
+
+  test('weights that fail to load show an error with a retry that works', async () => {
+    const { page, context } = await open();
+    let fail = true;
+    await context.route('**/pretrained/cifar10.safetensors', (route) => (fail ? route.fulfill({ status: 503, body: 'down' }) : route.continue()));
+    await page.check('input[name="dataset"][value="cifar10"]');
+    await page.waitForSelector('#error:not([hidden])');
+    assert.match(await page.textContent('#error-text'), /HTTP 503/);
+    fail = false;
+    await page.click('#error-retry');
+    await page.waitForFunction(() => document.getElementById('figure-title').textContent.startsWith('CIFAR10'), null, { timeout: 120_000 });
+    await context.close();
+  });
+
+  test('export gives a PNG of the panel', async () => {
+    const { page, context } = await open();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
+    assert.match(download.suggestedFilename(), /^saliency-mnist-vanilla-7\.png$/);
+    await context.close();
+  });
+});

@@ -1,0 +1,81 @@
+// The page's handle on the computation worker: promise-based calls, a fresh worker after a
+// fatal error (a Rust panic leaves the WASM instance unusable), and a "latest wins" lane so a
+// newer request supersedes one that has not started yet.
+export class Engine {
+  constructor(onRestart) {
+    this.onRestart = onRestart;
+    this.nextId = 1;
+    this.start();
+  }
+
+  start() {
+    this.worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    this.pending = new Map();
+    this.worker.onmessage = ({ data }) => {
+      const p = this.pending.get(data.id);
+      if (!p) return;
+      this.pending.delete(data.id);
+      if (data.ok) p.resolve(data.result);
+      else {
+        p.reject(new Error(data.error));
+        if (data.fatal) this.restart();
+      }
+    };
+    this.worker.onerror = (e) => {
+      e.preventDefault();
+      const err = new Error(`the computation worker failed: ${e.message || 'unknown error'}`);
+      for (const p of this.pending.values()) p.reject(err);
+      this.restart();
+    };
+  }
+
+  restart() {
+    this.worker.terminate();
+    for (const p of this.pending.values()) p.reject(new Error('the computation worker was restarted'));
+    this.start();
+    this.onRestart?.();
+  }
+
+  call(type, payload = {}) {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, type, ...payload });
+    });
+  }
+}
+
+/**
+ * Runs at most one job at a time; while one runs, only the newest submitted job waits (older
+ * waiting ones are dropped). `onResult` sees a result only if no newer job is waiting.
+ */
+export class LatestLane {
+  constructor() {
+    this.running = false;
+    this.queued = null;
+  }
+
+  submit(job, onResult, onError) {
+    this.queued = { job, onResult, onError };
+    if (!this.running) this.pump();
+  }
+
+  get busy() {
+    return this.running;
+  }
+
+  async pump() {
+    this.running = true;
+    while (this.queued) {
+      const { job, onResult, onError } = this.queued;
+      this.queued = null;
+      try {
+        const r = await job();
+        if (!this.queued) onResult(r);
+      } catch (err) {
+        if (!this.queued) onError(err);
+      }
+    }
+    this.running = false;
+  }
+}

@@ -1,0 +1,72 @@
+// All computation happens here, off the main thread: the page never freezes, even during
+// SmoothGrad or IG. Messages: {id, type, ...} in, {id, ok, result | error} out.
+import init, { Model, methods, toMap, reduceChannels, normalizeMap, lastPanic } from './pkg/saliency.js';
+
+const ready = init(); // streaming compile of pkg/saliency_bg.wasm
+const models = new Map(); // dataset -> Model
+const randomized = new Map(); // `${dataset}/${depth}` -> Model
+
+async function loadModel(dataset) {
+  if (models.has(dataset)) return models.get(dataset);
+  const res = await fetch(`pretrained/${dataset}.safetensors`);
+  if (!res.ok) throw new Error(`could not fetch the ${dataset} weights (HTTP ${res.status})`);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  const model = new Model(bytes, dataset);
+  models.set(dataset, model);
+  return model;
+}
+
+function randomModel(dataset, depth) {
+  const key = `${dataset}/${depth}`;
+  if (!randomized.has(key)) randomized.set(key, models.get(dataset).randomized(depth, 0n));
+  return randomized.get(key);
+}
+
+/** Raw attribution plus the reduced (pre-normalisation) and final maps. */
+function explainOne(model, image, options, post) {
+  const t0 = performance.now();
+  const e = model.explain(image, options);
+  const ms = performance.now() - t0;
+  const reduced = reduceChannels(e.raw, e.rawChannels, post);
+  const map = toMap(e.raw, e.rawChannels, post);
+  return { ...e, reduced, map, ms };
+}
+
+const handlers = {
+  async load({ dataset }) {
+    const m = await loadModel(dataset);
+    return { dataset: m.dataset, side: m.side, channels: m.channels, classNames: m.classNames, methods: methods() };
+  },
+  async explain({ dataset, image, options, post, sanityDepth }) {
+    const model = await loadModel(dataset);
+    const result = explainOne(model, image, options, post);
+    if (sanityDepth) {
+      // Same target as the trained model's explanation, so the maps are comparable.
+      const random = randomModel(dataset, sanityDepth);
+      result.sanity = explainOne(random, image, { ...options, target: result.target }, post);
+    }
+    return result;
+  },
+  async compare({ dataset, image, options, post }) {
+    const model = await loadModel(dataset);
+    return methods().map((method) => ({ method, ...explainOne(model, image, { ...options, method }, post) }));
+  },
+  async normalize({ reduced, post }) {
+    return normalizeMap(reduced, post);
+  },
+};
+
+self.onmessage = async ({ data }) => {
+  const { id, type } = data;
+  try {
+    await ready;
+    const result = await handlers[type](data);
+    self.postMessage({ id, ok: true, result });
+  } catch (err) {
+    // A Rust panic surfaces as a trap ("unreachable"); report its message, and tell the page
+    // this instance is spent so it starts a fresh worker.
+    const panic = lastPanic?.();
+    const message = panic ? `internal error: ${panic}` : (err?.message ?? String(err));
+    self.postMessage({ id, ok: false, error: message, fatal: Boolean(panic) || err instanceof WebAssembly.RuntimeError });
+  }
+};

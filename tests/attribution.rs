@@ -42,53 +42,61 @@ fn nonzero(v: &[f32]) -> Vec<(usize, f32)> {
 }
 
 #[test]
-fn vanilla_matches_central_finite_differences() {
-    // float32 model, h = 2e-3: a pixel passes when within 2e-3 + 2 % of its gradient (the
-    // differences carry ~1e-3 of rounding noise); a few may cross a ReLU kink, so 99 % must pass.
+fn forward_pass_matches_an_independent_float64_reference() {
     for kind in DatasetKind::ALL {
         let net = common::pretrained_net(kind);
+        let reference = common::Reference::new(&saliency::weights::WeightSet::from_model(&net.plain));
+        let test = common::test_set(kind);
+        for i in [0, 1, 2] {
+            let img = test.image_f32(i);
+            let ours = net.logits(&tensor(kind, &img, &net)).remove(0);
+            let theirs = reference.logits(&img.iter().map(|&v| v as f64).collect::<Vec<_>>());
+            for (a, b) in ours.iter().zip(&theirs) {
+                assert!((*a as f64 - b).abs() < 1e-4 * b.abs().max(1.0), "{kind:?} image {i}: {ours:?} vs {theirs:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn vanilla_matches_central_finite_differences() {
+    // Central differences of the float64 reference forward pass (h = 1e-5, so rounding is ~1e-11
+    // and a ReLU kink or pooling switch falls inside the step only rarely) against burn's float32
+    // autodiff gradient: every checked pixel within 1e-4 + 0.1 % of its gradient (float32 backward
+    // precision), allowing 0.5 % of pixels for float32 near-ties. The input is dithered so no
+    // pooling window ties exactly. All MNIST pixels; for CIFAR-10
+    // the 150 largest gradients plus 250 random pixels.
+    for kind in DatasetKind::ALL {
+        let net = common::pretrained_net(kind);
+        let reference = common::Reference::new(&saliency::weights::WeightSet::from_model(&net.plain));
         let x = dithered(kind, 3, 7);
-        let xt = tensor(kind, &x, &net);
         let target = 5;
-        let g = hwc(input_gradient(&net, &xt, &[target]));
-        let h = 2e-3f32;
+        let g = hwc(input_gradient(&net, &tensor(kind, &x, &net), &[target]));
         let n = x.len();
-        let mut fd = vec![0f32; n];
-        for start in (0..n).step_by(256) {
-            let end = (start + 256).min(n);
-            let mut batch = Vec::new();
-            for i in start..end {
-                for sign in [1.0f32, -1.0] {
-                    let mut p = x.clone();
-                    p[i] += sign * h;
-                    batch.extend(p);
-                }
-            }
-            let logits = net.logits(&tensor(kind, &batch, &net));
-            for (k, i) in (start..end).enumerate() {
-                fd[i] = (logits[2 * k][target] - logits[2 * k + 1][target]) / (2.0 * h);
+        let mut pixels: Vec<usize> = (0..n).collect();
+        if kind == DatasetKind::Cifar10 {
+            pixels.sort_by(|&a, &b| g[b].abs().total_cmp(&g[a].abs()));
+            let mut rng = Rng::new(5);
+            let mut chosen: Vec<usize> = pixels[..150].to_vec();
+            chosen.extend((0..250).map(|_| rng.below(n)));
+            pixels = chosen;
+        }
+        let x64: Vec<f64> = x.iter().map(|&v| v as f64).collect();
+        let h = 1e-5;
+        let mut bad = Vec::new();
+        for &i in &pixels {
+            let (mut p, mut m) = (x64.clone(), x64.clone());
+            p[i] += h;
+            m[i] -= h;
+            let fd = (reference.logits(&p)[target] - reference.logits(&m)[target]) / (2.0 * h);
+            if (fd - g[i] as f64).abs() > 1e-4 + 1e-3 * fd.abs() {
+                bad.push((i, g[i], fd));
             }
         }
-        let pass = g.iter().zip(&fd).filter(|(a, b)| (*a - *b).abs() <= 2e-3 + 0.02 * a.abs()).count();
         assert!(g.iter().any(|v| v.abs() > 1e-3), "{kind:?}: gradient is trivially zero");
-        assert!(pass as f32 >= 0.99 * n as f32, "{kind:?}: only {pass}/{n} pixels agree");
-        // Directional derivatives along unit directions (the gradient's own, then random ones)
-        // sum every pixel's contribution, so they check the whole gradient at once: the error
-        // must stay within 1 % of |g|, the largest directional derivative there is.
-        let norm = g.iter().map(|a| a * a).sum::<f32>().sqrt();
-        let mut rng = Rng::new(11);
-        for k in 0..4 {
-            let v: Vec<f32> = if k == 0 { g.clone() } else { (0..n).map(|_| rng.normal() as f32).collect() };
-            let vn = v.iter().map(|a| a * a).sum::<f32>().sqrt();
-            let v: Vec<f32> = v.iter().map(|a| a / vn).collect();
-            let eps = 1e-2f32;
-            let plus: Vec<f32> = x.iter().zip(&v).map(|(a, d)| a + eps * d).collect();
-            let minus: Vec<f32> = x.iter().zip(&v).map(|(a, d)| a - eps * d).collect();
-            let l = net.logits(&tensor(kind, &[plus, minus].concat(), &net));
-            let numeric = (l[0][target] - l[1][target]) / (2.0 * eps);
-            let analytic: f32 = g.iter().zip(&v).map(|(a, b)| a * b).sum();
-            assert!((numeric - analytic).abs() <= 0.01 * norm, "{kind:?} direction {k}: {numeric} vs {analytic} (|g| {norm})");
-        }
+        // A pooling window whose two largest entries differ by less than float32 rounding may pick
+        // another maximum in float32 than in float64; that moves a few pixels, never more.
+        assert!(bad.len() * 200 <= pixels.len(), "{kind:?}: {} of {} pixels disagree, e.g. {:?}", bad.len(), pixels.len(), &bad[..bad.len().min(5)]);
     }
 }
 
@@ -335,33 +343,37 @@ fn spearman(a: &[f32], b: &[f32]) -> f64 {
 
 #[test]
 fn cascading_randomization_changes_vanilla_far_more_than_guided() {
+    // Measured on the shipped MNIST weights, fc2 + fc1 re-initialised (seed 3), mean Spearman
+    // over the tutorial's 7 digits. Signed attributions (Adebayo et al. without absolute values):
+    // vanilla ~0.04, guided ~0.71 -- the vanilla map no longer resembles the trained one, guided
+    // backprop barely notices. On keras-vis maps (absolute values) both stay higher (vanilla
+    // ~0.81, guided ~0.87: the unchanged conv layers still outline the digit) but guided still
+    // changes less.
     let kind = DatasetKind::Mnist;
     let trained = common::pretrained(kind);
     let random = Network::new(randomize_cascade(&trained, 2, 3));
     let trained = Network::new(trained);
     let test = common::test_set(kind);
-    let mean_corr = |method: MethodKind| {
-        let opts = MethodOptions { method, ..MethodOptions::default() };
-        let idx = [0, 12, 38, 83, 112, 74, 190];
+    let idx = [0, 12, 38, 83, 112, 74, 190];
+    let mean_corr = |method: MethodKind, absolute: bool| {
         idx.iter()
             .map(|&i| {
                 let img = test.image_f32(i);
-                let o = MethodOptions { target: Some(test.labels[i] as usize), ..opts.clone() };
-                let a = explain(&trained, &img, &o).unwrap();
-                let b = explain(&random, &img, &o).unwrap();
-                spearman(&keras_vis_map(&a.raw, 1), &keras_vis_map(&b.raw, 1))
+                let o = MethodOptions { method, target: Some(test.labels[i] as usize), ..MethodOptions::default() };
+                let a = explain(&trained, &img, &o).unwrap().raw;
+                let b = explain(&random, &img, &o).unwrap().raw;
+                if absolute { spearman(&keras_vis_map(&a, 1), &keras_vis_map(&b, 1)) } else { spearman(&a, &b) }
             })
             .sum::<f64>()
             / idx.len() as f64
     };
-    let vanilla = mean_corr(MethodKind::Vanilla);
-    let guided = mean_corr(MethodKind::Guided);
-    eprintln!("Spearman trained vs fc2+fc1 randomized: vanilla {vanilla:.3}, guided {guided:.3}");
-    assert!(guided - vanilla > SANITY_MARGIN, "vanilla {vanilla:.3}, guided {guided:.3}");
+    let (vanilla, guided) = (mean_corr(MethodKind::Vanilla, false), mean_corr(MethodKind::Guided, false));
+    eprintln!("signed: vanilla {vanilla:.3}, guided {guided:.3}");
+    assert!(vanilla.abs() < 0.2 && guided > 0.5, "signed: vanilla {vanilla:.3}, guided {guided:.3}");
+    let (vanilla, guided) = (mean_corr(MethodKind::Vanilla, true), mean_corr(MethodKind::Guided, true));
+    eprintln!("keras-vis maps: vanilla {vanilla:.3}, guided {guided:.3}");
+    assert!(guided > vanilla + 0.03 && vanilla < 0.9, "keras-vis maps: vanilla {vanilla:.3}, guided {guided:.3}");
 }
-
-/// Measured on the shipped MNIST weights (see the issue note); the gap is far larger than this.
-const SANITY_MARGIN: f64 = 0.2;
 
 #[test]
 fn cascade_depths_nest_and_change_only_their_layers() {

@@ -65,3 +65,76 @@ pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len(), "length mismatch");
     a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
 }
+
+/// An independent float64 forward pass written from the architecture's definition with plain
+/// loops (PyTorch layouts from the exchange format): the oracle for finite differences.
+pub struct Reference {
+    kind: DatasetKind,
+    w: std::collections::HashMap<&'static str, Vec<f64>>,
+}
+
+impl Reference {
+    pub fn new(set: &WeightSet) -> Self {
+        let w = set.tensors.iter().map(|(k, v)| (*k, v.iter().map(|&x| x as f64).collect())).collect();
+        Reference { kind: set.kind, w }
+    }
+
+    fn conv_relu(&self, input: &[f64], c_in: usize, side: usize, name: &str) -> (Vec<f64>, usize, usize) {
+        let (wt, b) = (&self.w[format!("{name}.weight").as_str()], &self.w[format!("{name}.bias").as_str()]);
+        let c_out = b.len();
+        let s = side - 2;
+        let mut out = vec![0f64; c_out * s * s];
+        for o in 0..c_out {
+            for y in 0..s {
+                for x in 0..s {
+                    let mut acc = b[o];
+                    for c in 0..c_in {
+                        for ky in 0..3 {
+                            for kx in 0..3 {
+                                acc += wt[((o * c_in + c) * 3 + ky) * 3 + kx] * input[(c * side + y + ky) * side + x + kx];
+                            }
+                        }
+                    }
+                    out[(o * s + y) * s + x] = acc.max(0.0);
+                }
+            }
+        }
+        (out, c_out, s)
+    }
+
+    fn pool(input: &[f64], c: usize, side: usize) -> (Vec<f64>, usize) {
+        let s = side / 2;
+        let mut out = vec![0f64; c * s * s];
+        for ch in 0..c {
+            for i in 0..s {
+                for j in 0..s {
+                    let at = |dy: usize, dx: usize| input[(ch * side + 2 * i + dy) * side + 2 * j + dx];
+                    out[(ch * s + i) * s + j] = at(0, 0).max(at(0, 1)).max(at(1, 0)).max(at(1, 1));
+                }
+            }
+        }
+        (out, s)
+    }
+
+    fn dense(&self, input: &[f64], name: &str, relu: bool) -> Vec<f64> {
+        let (wt, b) = (&self.w[format!("{name}.weight").as_str()], &self.w[format!("{name}.bias").as_str()]);
+        (0..b.len())
+            .map(|o| {
+                let v = b[o] + input.iter().enumerate().map(|(i, x)| wt[o * input.len() + i] * x).sum::<f64>();
+                if relu { v.max(0.0) } else { v }
+            })
+            .collect()
+    }
+
+    /// Logits of one H x W x C image.
+    pub fn logits(&self, hwc: &[f64]) -> Vec<f64> {
+        let (side, c) = (self.kind.side(), self.kind.channels());
+        let chw: Vec<f64> = (0..c).flat_map(|ch| (0..side * side).map(move |p| hwc[p * c + ch])).collect();
+        let (a, c1, s1) = self.conv_relu(&chw, c, side, "conv1");
+        let (a, s1) = Self::pool(&a, c1, s1);
+        let (a, c2, s2) = self.conv_relu(&a, c1, s1, "conv2");
+        let (a, _) = Self::pool(&a, c2, s2);
+        let h = self.dense(&a, "fc1", true);
+        self.dense(&h, "fc2", false)
+    }
+}

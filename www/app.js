@@ -463,6 +463,12 @@ async function main() {
   setupUpload();
   showMethodParams();
   const rerun = () => { showMethodParams(); update(); };
+  // Signed maps read best on a diverging scale (zero in the middle); switch with the sign view.
+  $('sign').addEventListener('change', () => {
+    const signed = isSigned();
+    if (signed && $('colormap').value !== 'diverging') $('colormap').value = 'diverging';
+    if (!signed && $('colormap').value === 'diverging') $('colormap').value = 'viridis';
+  });
   for (const id of ['method', 'base', 'samples', 'noise', 'steps', 'patch', 'stride', 'sign', 'reduce', 'normalize', 'sanity', 'depth']) {
     $(id).addEventListener('change', rerun);
   }

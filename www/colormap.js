@@ -41,7 +41,8 @@ export function paintMap(canvas, map, side, cmap, signed) {
 export function paintImage(canvas, image, side, channels) {
   canvas.width = side;
   canvas.height = side;
-  const ctx = canvas.getContext('2d');
+  // The overlay reads its pixels back; say so before the first getContext.
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
   const img = ctx.createImageData(side, side);
   for (let i = 0; i < side * side; i++) {
     const px = channels === 1 ? [image[i], image[i], image[i]] : [image[i * 3], image[i * 3 + 1], image[i * 3 + 2]];

@@ -224,8 +224,9 @@ describe('the demo page', () => {
 
   test('the page still responds to input while SmoothGrad is computed', async () => {
     const { page, context } = await open();
+    await recompute(page, () => page.selectOption('#method', 'smoothgrad'));
     await page.fill('#samples', '400');
-    await page.selectOption('#method', 'smoothgrad');
+    await page.press('#samples', 'Tab'); // commits the change: a 400-sample SmoothGrad starts
     await page.waitForFunction(() => document.body.classList.contains('busy'));
     // While the worker is busy, the main thread handles clicks and keys at once.
     await page.click('#tab-draw');

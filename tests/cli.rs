@@ -1,0 +1,120 @@
+//! The `saliency` command line: outputs, files, and one-line errors for bad input.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn saliency(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_saliency"))
+        .args(args)
+        .env("SALIENCY_DATA", common::data_dir())
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run saliency");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("saliency-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d.join(name)
+}
+
+/// A failing command prints exactly one line, naming what it must, and no panic trace.
+fn assert_one_line_error(args: &[&str], must_contain: &[&str]) {
+    let (ok, _, err) = saliency(args);
+    assert!(!ok, "{args:?} succeeded");
+    assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+    assert!(err.starts_with("error: ") && !err.contains("panicked"), "{err}");
+    for m in must_contain {
+        assert!(err.contains(m), "{args:?}: '{err}' lacks '{m}'");
+    }
+}
+
+#[test]
+fn bad_input_gives_one_line_errors_naming_the_file() {
+    assert_one_line_error(&["eval", "--dataset", "mnist", "--data-dir", "/nonexistent/data"], &["/nonexistent/data", "does not exist"]);
+    let truncated = tmp("truncated.safetensors");
+    let bytes = std::fs::read("pretrained/mnist.safetensors").unwrap();
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let t = truncated.to_str().unwrap();
+    assert_one_line_error(&["eval", "--dataset", "mnist", "--weights", t], &[t, "not a readable safetensors"]);
+    assert_one_line_error(&["eval", "--dataset", "cifar10", "--weights", "pretrained/mnist.safetensors"], &["mnist.safetensors", "for MNIST but CIFAR10"]);
+    let not_png = tmp("notes.png");
+    std::fs::write(&not_png, "hello").unwrap();
+    let p = not_png.to_str().unwrap();
+    assert_one_line_error(&["explain", "--dataset", "mnist", "--image", p], &[p, "PNG"]);
+    let wrong = tmp("wrong.npy");
+    write_npy(&wrong, &[0.5; 30 * 30], &[30, 30]);
+    let w = wrong.to_str().unwrap();
+    assert_one_line_error(&["explain", "--dataset", "mnist", "--input", w], &[w, "shape [30, 30]"]);
+    assert_one_line_error(&["explain", "--dataset", "mnist", "--index", "0", "--method", "magic"], &["unknown method 'magic'"]);
+    assert_one_line_error(&["explain", "--dataset", "mnist", "--index", "10000"], &["past the 10000 test images"]);
+    // A wrong data file: CIFAR-10 batches where MNIST's files should be.
+    let dir = tmp("wrongdata");
+    std::fs::create_dir_all(dir.join("mnist")).unwrap();
+    std::fs::write(dir.join("mnist/t10k-images-idx3-ubyte"), vec![7u8; 3073]).unwrap();
+    std::fs::write(dir.join("mnist/t10k-labels-idx1-ubyte"), vec![7u8; 20]).unwrap();
+    assert_one_line_error(&["eval", "--dataset", "mnist", "--data-dir", dir.to_str().unwrap()], &["t10k-images-idx3-ubyte", "magic"]);
+}
+
+fn write_npy(path: &Path, data: &[f32], shape: &[u64]) {
+    use npyz::WriterBuilder;
+    let mut w = npyz::WriteOptions::new().default_dtype().shape(shape).writer(std::fs::File::create(path).unwrap()).begin_nd().unwrap();
+    w.extend(data.iter().copied()).unwrap();
+    w.finish().unwrap();
+}
+
+fn read_npy(path: &Path) -> (Vec<u64>, Vec<f32>) {
+    let bytes = std::fs::read(path).unwrap();
+    let f = npyz::NpyFile::new(bytes.as_slice()).unwrap();
+    (f.shape().to_vec(), f.into_vec().unwrap())
+}
+
+#[test]
+fn explain_writes_raw_and_map_arrays_and_the_tutorial_figure() {
+    let prefix = tmp("seven");
+    let png = tmp("seven.png");
+    let (ok, out, err) = saliency(&[
+        "explain", "--dataset", "mnist", "--index", "0", "--method", "gradcam",
+        "--npy-out", prefix.to_str().unwrap(), "--png", png.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let j: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(j["target"], 7);
+    assert_eq!(j["label"], 7);
+    assert_eq!(j["title"], "MNIST target = 7");
+    assert_eq!(j["logits"].as_array().unwrap().len(), 10);
+    let (shape, raw) = read_npy(&prefix.with_extension("raw.npy"));
+    assert_eq!(shape, vec![28, 28, 1]);
+    let (shape, map) = read_npy(&prefix.with_extension("map.npy"));
+    assert_eq!(shape, vec![28, 28]);
+    assert_eq!(map, saliency::postprocess::keras_vis_map(&raw, 1));
+    assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+
+    // --input takes (H, W) float32 arrays; the same digit gives the same logits.
+    let digit = tmp("digit.npy");
+    write_npy(&digit, &common::test_set(saliency::DatasetKind::Mnist).image_f32(0), &[28, 28]);
+    let (ok, out2, err) = saliency(&["explain", "--dataset", "mnist", "--input", digit.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let j2: serde_json::Value = serde_json::from_str(out2.trim()).unwrap();
+    assert_eq!(j2["logits"], j["logits"]);
+}
+
+#[test]
+fn eval_prints_one_json_line_and_export_round_trips() {
+    let (ok, out, err) = saliency(&["eval", "--dataset", "mnist"]);
+    assert!(ok, "{err}");
+    let j: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(j["dataset"], "mnist");
+    assert_eq!(j["n"], 10000);
+    assert!(j["accuracy"].as_f64().unwrap() >= 0.9912);
+    let exported = tmp("mnist-f32.safetensors");
+    let (ok, _, err) = saliency(&["export", "--dataset", "mnist", "--out", exported.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let (ok, out2, _) = saliency(&["eval", "--dataset", "mnist", "--weights", exported.to_str().unwrap()]);
+    assert!(ok);
+    assert_eq!(out2, out, "exported f32 weights evaluate identically");
+}

@@ -45,7 +45,7 @@ fn short_training_run_lowers_the_loss() {
     let (tr, va) = train::split_validation(&small, 0.2);
     assert_eq!((tr.len(), va.len()), (2000, 500));
     let before = train::evaluate(&Cnn::new(DatasetKind::Mnist, &default_device()), &va, 250);
-    let cfg = TrainConfig { epochs: 2, ..TrainConfig::tutorial(DatasetKind::Mnist) };
+    let cfg = TrainConfig { epochs: 2, ..TrainConfig::tutorial() };
     let (model, logs) = train::train(DatasetKind::Mnist, &tr, &va, &cfg, &default_device(), |_| {});
     let after = train::evaluate(&model, &va, 250);
     assert_eq!(logs.len(), 2);
@@ -58,7 +58,7 @@ fn training_is_deterministic_for_a_seed() {
     let all = data::load(DatasetKind::Mnist, &common::data_dir(), Split::Test).unwrap();
     let small = all.subset(&(0..600).collect::<Vec<_>>());
     let (tr, va) = train::split_validation(&small, 0.2);
-    let cfg = TrainConfig { epochs: 1, ..TrainConfig::tutorial(DatasetKind::Mnist) };
+    let cfg = TrainConfig { epochs: 1, ..TrainConfig::tutorial() };
     let run = || {
         let (m, _) = train::train(DatasetKind::Mnist, &tr, &va, &cfg, &default_device(), |_| {});
         to_vec(m.fc2.weight.val())

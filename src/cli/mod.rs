@@ -41,9 +41,9 @@ enum Cmd {
         /// Cosine learning-rate decay to 0 (architecture unchanged).
         #[arg(long)]
         cosine: bool,
-        /// Light augmentation (flips, 2-pixel shifts); on by default for CIFAR-10.
+        /// Light augmentation: random horizontal flips and shifts of up to 2 pixels.
         #[arg(long)]
-        augment: Option<bool>,
+        augment: bool,
         /// Storage dtype of the shipped weights.
         #[arg(long, default_value = "f16", value_parser = parse_dtype)]
         dtype: StoreDtype,
@@ -134,13 +134,11 @@ pub fn run(args: Args) -> Result<()> {
             let dir = data::resolve_dir(data_dir.as_deref())?;
             let full = data::load(dataset, &dir, Split::Train)?;
             let test = data::load(dataset, &dir, Split::Test)?;
-            let mut cfg = TrainConfig::tutorial(dataset);
+            let mut cfg = TrainConfig::tutorial();
             cfg.epochs = epochs;
             cfg.seed = seed;
             cfg.cosine_schedule = cosine;
-            if let Some(a) = augment {
-                cfg.augment = a;
-            }
+            cfg.augment = augment;
             let full = match limit {
                 Some(n) => full.subset(&(0..n.min(full.len())).collect::<Vec<_>>()),
                 None => full,

@@ -1,0 +1,42 @@
+//! Native timings of every method on the shipped weights (median of repeated runs), for the
+//! notes and for spotting regressions: `cargo run --example bench [-- --reps N]`.
+
+use std::time::Instant;
+
+use saliency::attribution::{MethodKind, MethodOptions, Network};
+use saliency::backend::default_device;
+use saliency::explain::explain;
+use saliency::weights;
+use saliency::DatasetKind;
+
+fn main() {
+    let reps: usize = std::env::args().skip_while(|a| a != "--reps").nth(1).and_then(|v| v.parse().ok()).unwrap_or(15);
+    for kind in DatasetKind::ALL {
+        let path = format!("{}/pretrained/{}.safetensors", env!("CARGO_MANIFEST_DIR"), kind.id());
+        let Ok(bytes) = std::fs::read(&path) else {
+            eprintln!("skipping {}: {path} missing", kind.title());
+            continue;
+        };
+        let net = match weights::load_model(&bytes, Some(kind), &default_device()) {
+            Ok(m) => Network::new(m),
+            Err(e) => {
+                eprintln!("skipping {}: {e}", kind.title());
+                continue;
+            }
+        };
+        let img: Vec<f32> = (0..kind.input_len()).map(|i| ((i * 37) % 101) as f32 / 100.0).collect();
+        for method in MethodKind::ALL {
+            let opts = MethodOptions { method, ..MethodOptions::default() };
+            let _ = explain(&net, &img, &opts); // warm-up
+            let mut t: Vec<f64> = (0..reps)
+                .map(|_| {
+                    let t0 = Instant::now();
+                    let _ = explain(&net, &img, &opts);
+                    t0.elapsed().as_secs_f64() * 1e3
+                })
+                .collect();
+            t.sort_by(f64::total_cmp);
+            println!("{:8} {:15} median {:8.2} ms  (min {:.2})", kind.id(), method.id(), t[t.len() / 2], t[0]);
+        }
+    }
+}

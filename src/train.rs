@@ -20,8 +20,9 @@ pub struct TrainConfig {
     pub learning_rate: f64,
     /// Cosine decay of the learning rate to 0 over all steps (keeps the architecture, helps accuracy).
     pub cosine_schedule: bool,
-    /// Random horizontal flips and shifts of up to 2 pixels (CIFAR-10 only).
+    /// Random horizontal flips and shifts of up to `max_shift` pixels.
     pub augment: bool,
+    pub max_shift: usize,
     pub validation_split: f64,
     pub seed: u64,
 }
@@ -35,6 +36,7 @@ impl TrainConfig {
             learning_rate: 1e-3,
             cosine_schedule: false,
             augment: false,
+            max_shift: 2,
             validation_split: 0.2,
             seed: 42,
         }
@@ -59,7 +61,7 @@ pub struct Metrics {
 }
 
 /// Turns records [start, end) of `order` into an [N,C,H,W] batch and its labels.
-fn batch(data: &Dataset, idx: &[usize], augment: Option<&mut Rng>, device: &Device) -> (Tensor<4>, Tensor<1, Int>) {
+fn batch(data: &Dataset, idx: &[usize], augment: Option<(&mut Rng, usize)>, device: &Device) -> (Tensor<4>, Tensor<1, Int>) {
     let kind = data.kind;
     let (s, c) = (kind.side(), kind.channels());
     let mut x = vec![0f32; idx.len() * s * s * c];
@@ -67,8 +69,11 @@ fn batch(data: &Dataset, idx: &[usize], augment: Option<&mut Rng>, device: &Devi
     for (b, &i) in idx.iter().enumerate() {
         let img = data.image(i);
         let out = &mut x[b * s * s * c..(b + 1) * s * s * c];
-        let (flip, dy, dx) = match rng.as_deref_mut() {
-            Some(r) => (r.below(2) == 1, r.below(5) as isize - 2, r.below(5) as isize - 2),
+        let (flip, dy, dx) = match rng.as_mut() {
+            Some((r, m)) => {
+                let span = 2 * *m + 1;
+                (r.below(2) == 1, r.below(span) as isize - *m as isize, r.below(span) as isize - *m as isize)
+            }
             None => (false, 0, 0),
         };
         for y in 0..s {
@@ -146,7 +151,7 @@ pub fn train(
             } else {
                 cfg.learning_rate
             };
-            let (x, y) = batch(train_set, idx, cfg.augment.then_some(&mut aug_rng), &device);
+            let (x, y) = batch(train_set, idx, cfg.augment.then_some((&mut aug_rng, cfg.max_shift)), &device);
             let logits = model.forward(x);
             let pred: Vec<i64> = logits.clone().argmax(1).into_data().convert::<i64>().try_into_vec().unwrap_or_default();
             let loss = loss_fn.forward(logits, y);

@@ -106,6 +106,18 @@ fn tensor<const D: usize>(values: &[f32], shape: [usize; D], device: &Device) ->
     Tensor::from_data(TensorData::new(values.to_vec(), shape), device)
 }
 
+/// PyTorch's [out, in] -> burn's [in, out], materialised (not a strided view) so a loaded model
+/// computes bit for bit like the one that was saved.
+fn linear_weight(values: &[f32], out: usize, inp: usize, device: &Device) -> Tensor<2> {
+    let mut t = vec![0f32; values.len()];
+    for o in 0..out {
+        for i in 0..inp {
+            t[i * out + o] = values[o * inp + i];
+        }
+    }
+    tensor(&t, [inp, out], device)
+}
+
 impl WeightSet {
     fn get(&self, name: &str) -> &[f32] {
         // parse() guarantees every expected name is present.
@@ -123,11 +135,9 @@ impl WeightSet {
         m.conv2.weight =
             Param::from_tensor(tensor(self.get("conv2.weight"), [CONV2_CHANNELS, CONV1_CHANNELS, 3, 3], device));
         m.conv2.bias = Some(Param::from_tensor(tensor(self.get("conv2.bias"), [CONV2_CHANNELS], device)));
-        // burn's Linear stores [in, out]; the exchange layout is PyTorch's [out, in].
-        m.fc1.weight = Param::from_tensor(tensor::<2>(self.get("fc1.weight"), [HIDDEN, f], device).transpose());
+        m.fc1.weight = Param::from_tensor(linear_weight(self.get("fc1.weight"), HIDDEN, f, device));
         m.fc1.bias = Some(Param::from_tensor(tensor(self.get("fc1.bias"), [HIDDEN], device)));
-        m.fc2.weight =
-            Param::from_tensor(tensor::<2>(self.get("fc2.weight"), [NUM_CLASSES, HIDDEN], device).transpose());
+        m.fc2.weight = Param::from_tensor(linear_weight(self.get("fc2.weight"), NUM_CLASSES, HIDDEN, device));
         m.fc2.bias = Some(Param::from_tensor(tensor(self.get("fc2.bias"), [NUM_CLASSES], device)));
         m
     }
@@ -171,11 +181,9 @@ impl WeightSet {
                 .map_err(|e| Error::Weights(format!("tensor '{name}': {e}")))?;
             views.push((name.to_string(), view));
         }
-        let meta: HashMap<String, String> = [
-            ("dataset".to_string(), self.kind.id().to_string()),
-            ("architecture".to_string(), "keras-vis-tutorial-cnn".to_string()),
-        ]
-        .into();
+        // One metadata entry: safetensors writes a HashMap, whose order (and so the file's bytes)
+        // would otherwise vary from run to run.
+        let meta: HashMap<String, String> = [("dataset".to_string(), self.kind.id().to_string())].into();
         safetensors::serialize(views, Some(meta)).map_err(|e| Error::Weights(e.to_string()))
     }
 }

@@ -59,7 +59,7 @@ fn idx_parsers_accept_valid_and_reject_broken_files() {
     truncated.pop();
     let e = parse_idx_images(&truncated, p).unwrap_err().to_string();
     assert!(e.contains("x.idx") && e.contains("truncated"), "{e}");
-    let e = parse_idx_images(&idx_labels(&[1]), p).unwrap_err().to_string();
+    let e = parse_idx_images(&idx_labels(&[1; 10]), p).unwrap_err().to_string();
     assert!(e.contains("magic"), "{e}");
     let e = parse_idx_labels(&idx_images(1), p).unwrap_err().to_string();
     assert!(e.contains("magic"), "{e}");

@@ -12,6 +12,8 @@ async function loadModel(dataset) {
   if (!res.ok) throw new Error(`could not fetch the ${dataset} weights (HTTP ${res.status})`);
   const bytes = new Uint8Array(await res.arrayBuffer());
   const model = new Model(bytes, dataset);
+  // One throw-away gradient pass so the first real map isn't slowed by first-use allocations.
+  model.gradient(new Float32Array(model.side * model.side * model.channels), 0);
   models.set(dataset, model);
   return model;
 }

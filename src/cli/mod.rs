@@ -41,9 +41,11 @@ enum Cmd {
         /// Cosine learning-rate decay to 0 (architecture unchanged).
         #[arg(long)]
         cosine: bool,
-        /// Light augmentation: random horizontal flips and shifts of up to 2 pixels.
+        /// Light augmentation: random horizontal flips and shifts of up to --shift pixels.
         #[arg(long)]
         augment: bool,
+        #[arg(long, default_value_t = 2)]
+        shift: usize,
         /// Storage dtype of the shipped weights.
         #[arg(long, default_value = "f16", value_parser = parse_dtype)]
         dtype: StoreDtype,
@@ -130,7 +132,7 @@ fn write(path: &Path, bytes: &[u8]) -> Result<()> {
 
 pub fn run(args: Args) -> Result<()> {
     match args.cmd {
-        Cmd::Train { dataset, data_dir, epochs, seed, out, cosine, augment, dtype, limit } => {
+        Cmd::Train { dataset, data_dir, epochs, seed, out, cosine, augment, shift, dtype, limit } => {
             let dir = data::resolve_dir(data_dir.as_deref())?;
             let full = data::load(dataset, &dir, Split::Train)?;
             let test = data::load(dataset, &dir, Split::Test)?;
@@ -139,6 +141,7 @@ pub fn run(args: Args) -> Result<()> {
             cfg.seed = seed;
             cfg.cosine_schedule = cosine;
             cfg.augment = augment;
+            cfg.max_shift = shift;
             let full = match limit {
                 Some(n) => full.subset(&(0..n.min(full.len())).collect::<Vec<_>>()),
                 None => full,

@@ -13,7 +13,7 @@ cargo test --features ndarray
 step "wasm: wasm-pack test --headless --chrome (in a dedicated worker)"
 export WASM_BINDGEN_TEST_TIMEOUT=600
 wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver --mode no-install --release \
-  --no-default-features -- --test wasm
+  --no-default-features --test wasm
 
 step "site: build"
 scripts/build-web.sh

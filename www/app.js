@@ -23,6 +23,7 @@ const state = {
 
 const engine = new Engine(() => setStatus('The computation worker was restarted after an error; models reload on demand.'));
 const lane = new LatestLane();
+const compareLane = new LatestLane();
 
 // ---------- status and errors ----------
 function setStatus(text) {
@@ -262,7 +263,7 @@ async function render() {
   }
 }
 
-async function runCompare() {
+function runCompare() {
   const input = state.input;
   const info = state.info[state.dataset];
   if (!input || !info) return;
@@ -271,26 +272,33 @@ async function runCompare() {
   grid.setAttribute('aria-busy', 'true');
   const options = { ...methodOptions(), target: state.result?.target ?? state.target };
   const post = postOptions();
-  try {
-    const results = await engine.call('compare', { dataset: state.dataset, image: input.image, options, post });
-    if (state.input !== input) return;
-    const maps = $('shared').checked ? await sharedMaps(results.map((x) => x.reduced), post) : results.map((x) => x.map);
-    grid.replaceChildren(...results.map((x, i) => {
-      const fig = document.createElement('figure');
-      fig.dataset.method = x.method;
-      const c = document.createElement('canvas');
-      c.className = 'pixelated';
-      paintMap(c, maps[i], info.side, $('colormap').value, isSigned());
-      const cap = document.createElement('figcaption');
-      cap.textContent = `${METHOD_NAMES[x.method]} · ${x.ms.toFixed(1)} ms`;
-      fig.append(c, cap);
-      return fig;
-    }));
-  } catch (err) {
-    showError(`Could not compare the methods: ${err.message}`, runCompare);
-  } finally {
-    grid.removeAttribute('aria-busy');
-  }
+  // Its own "latest wins" lane: while drawing, only the newest input's grid is computed.
+  compareLane.submit(
+    async () => {
+      const results = await engine.call('compare', { dataset: state.dataset, image: input.image, options, post });
+      const maps = $('shared').checked ? await sharedMaps(results.map((x) => x.reduced), post) : results.map((x) => x.map);
+      return { results, maps };
+    },
+    ({ results, maps }) => {
+      grid.removeAttribute('aria-busy');
+      if (state.input !== input) return;
+      grid.replaceChildren(...results.map((x, i) => {
+        const fig = document.createElement('figure');
+        fig.dataset.method = x.method;
+        const c = document.createElement('canvas');
+        c.className = 'pixelated';
+        paintMap(c, maps[i], info.side, $('colormap').value, isSigned());
+        const cap = document.createElement('figcaption');
+        cap.textContent = `${METHOD_NAMES[x.method]} · ${x.ms.toFixed(1)} ms`;
+        fig.append(c, cap);
+        return fig;
+      }));
+    },
+    (err) => {
+      grid.removeAttribute('aria-busy');
+      showError(`Could not compare the methods: ${err.message}`, runCompare);
+    },
+  );
 }
 
 // ---------- drawing pad ----------

@@ -181,7 +181,7 @@ const CIFAR_RECORD: usize = 1 + 3 * 32 * 32;
 
 /// CIFAR-10 binary batch: records of 1 label byte + 1024 R + 1024 G + 1024 B (planar), kept as HWC.
 pub fn parse_cifar(b: &[u8], path: &Path) -> Result<Dataset> {
-    if b.is_empty() || b.len() % CIFAR_RECORD != 0 {
+    if b.is_empty() || !b.len().is_multiple_of(CIFAR_RECORD) {
         return Err(Error::file(
             path,
             format!("{} bytes is not a whole number of {CIFAR_RECORD}-byte CIFAR-10 records (truncated or wrong file)", b.len()),

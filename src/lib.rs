@@ -3,6 +3,9 @@
 //! The maths lives here in plain Rust so `cargo test` exercises it natively; `wasm` is a thin
 //! wasm-bindgen face over the same functions, and `src/main.rs` is the command-line face.
 
+// burn slices take one range per leading dimension: `[a..b]` is not a mistaken vec.
+#![allow(clippy::single_range_in_vec_init)]
+
 pub mod attribution;
 pub mod backend;
 pub mod error;

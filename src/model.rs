@@ -171,7 +171,7 @@ impl Cnn {
 pub fn images_to_tensor(kind: DatasetKind, hwc: &[f32], device: &Device) -> Result<Tensor<4>> {
     let (side, c) = (kind.side(), kind.channels());
     let per = kind.input_len();
-    if hwc.is_empty() || hwc.len() % per != 0 {
+    if hwc.is_empty() || !hwc.len().is_multiple_of(per) {
         return Err(Error::Input(format!(
             "expected a multiple of {per} values ({side}x{side}x{c} for {}), got {}",
             kind.title(),

@@ -27,22 +27,17 @@ pub enum ChannelReduce {
     SumAbs,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "kind")]
 pub enum Normalize {
     /// (a - min) / (max - min + 1e-7) (keras-vis); signed view: a / (max|a| + 1e-7).
+    #[default]
     MinMax,
     /// clip((a - min) / (p-th percentile - min), 0, 1) (PAIR saliency, p = 99);
     /// signed view: clip(a / p-th percentile of |a|, -1, 1).
     Percentile { p: f32 },
     /// Leave values as they are (for a scale shared between maps, applied by the caller).
     None,
-}
-
-impl Default for Normalize {
-    fn default() -> Self {
-        Normalize::MinMax
-    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -39,11 +39,11 @@ impl Attribution for IntegratedGradients {
         let alphas: Vec<f32> = (1..=m).map(|k| k as f32 / m as f32).collect();
         let alpha = Tensor::<4>::from_data(TensorData::new(alphas, [m, 1, 1, 1]), &x.device());
         let mut out = Vec::with_capacity(n);
-        for i in 0..n {
+        for (i, &target) in targets.iter().enumerate().take(n) {
             let xi = x.clone().slice([i..i + 1]);
             let delta = xi - base.clone();
             let path = base.clone().expand([m, c, h, w]) + alpha.clone() * delta.clone().expand([m, c, h, w]);
-            let t = vec![targets[i]; m];
+            let t = vec![target; m];
             let grads = in_batches(&path, &t, self.batch_size, |xb, tb| Ok(input_gradient(net, xb, tb)))?;
             out.push(delta * grads.mean_dim(0));
         }

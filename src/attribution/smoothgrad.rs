@@ -23,7 +23,7 @@ impl Attribution for SmoothGrad {
         let device = x.device();
         let mut rng = Rng::new(self.seed);
         let mut out = Vec::with_capacity(n);
-        for i in 0..n {
+        for (i, &target) in targets.iter().enumerate().take(n) {
             let img = to_vec(x.clone().slice([i..i + 1]));
             let (lo, hi) = img.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
             let sigma = (self.noise * (hi - lo)) as f64;
@@ -32,7 +32,7 @@ impl Attribution for SmoothGrad {
                 noisy.extend(img.iter().map(|&v| v + (sigma * rng.normal()) as f32));
             }
             let noisy = Tensor::<4>::from_data(TensorData::new(noisy, [self.samples, c, h, w]), &device);
-            let t = vec![targets[i]; self.samples];
+            let t = vec![target; self.samples];
             let attr = in_batches(&noisy, &t, self.batch_size, |xb, tb| self.base.attribute(net, xb, tb))?;
             out.push(attr.abs().mean_dim(0));
         }

@@ -72,7 +72,7 @@ enum Cmd {
         out: PathBuf,
     },
     /// Compute a saliency map for one image.
-    Explain(explain::ExplainArgs),
+    Explain(Box<explain::ExplainArgs>),
     /// Write the page's bundled test images (<out>/<dataset>.bin + .json).
     Gallery {
         #[arg(long, value_parser = parse_kind)]
@@ -218,7 +218,7 @@ pub fn run(args: Args) -> Result<()> {
             eprintln!("wrote {}", out.display());
             Ok(())
         }
-        Cmd::Explain(a) => explain::run(a),
+        Cmd::Explain(a) => explain::run(*a),
         Cmd::Gallery { dataset, data_dir, out, per_class } => {
             let dir = data::resolve_dir(data_dir.as_deref())?;
             let test = data::load(dataset, &dir, Split::Test)?;

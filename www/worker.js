@@ -12,8 +12,11 @@ async function loadModel(dataset) {
   if (!res.ok) throw new Error(`could not fetch the ${dataset} weights (HTTP ${res.status})`);
   const bytes = new Uint8Array(await res.arrayBuffer());
   const model = new Model(bytes, dataset);
-  // One throw-away gradient pass so the first real map isn't slowed by first-use allocations.
-  model.gradient(new Float32Array(model.side * model.side * model.channels), 0);
+  // Throw-away passes through both backward paths (autodiff, and the explicit one of guided and
+  // deconvnet) so the first real maps aren't slowed by first-use allocations.
+  const blank = new Float32Array(model.side * model.side * model.channels);
+  model.gradient(blank, 0);
+  model.explain(blank, { method: 'guided-gradcam' });
   models.set(dataset, model);
   return model;
 }

@@ -73,7 +73,8 @@ fn read_npy(path: &Path, kind: DatasetKind) -> Result<Vec<f32>> {
         return Err(Error::file(path, format!("shape {shape:?}, expected ({s}, {s}, {c}){}", if c == 1 { " or (28, 28)" } else { "" })));
     }
     let dtype = npy.dtype().descr();
-    if dtype != "'<f4'" && dtype != "'f4'" && !dtype.contains("<f4") {
+    // float32 of either byte order ('<f4', '>f4'); npyz converts on read.
+    if !dtype.contains("f4") {
         return Err(Error::file(path, format!("dtype {dtype}, expected float32 ('<f4')")));
     }
     let v: Vec<f32> = npy.into_vec().map_err(|e| Error::file(path, format!("unreadable data ({e})")))?;

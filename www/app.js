@@ -243,7 +243,12 @@ async function render() {
   const signed = isSigned();
   const opacity = Number($('opacity').value);
   renderBars(r, info, r.input.label);
-  $('figure-title').textContent = `${TITLE[state.dataset]} target = ${classNames[r.target]}`;
+  const title = `${TITLE[state.dataset]} target = ${classNames[r.target]}`;
+  $('figure-title').textContent = title;
+  for (const [id, what] of [['view-original', 'Input image'], ['view-heatmap', 'Saliency map'], ['view-overlay', 'Saliency overlay']]) {
+    $(id).setAttribute('role', 'img');
+    $(id).setAttribute('aria-label', `${what}, ${title}, ${METHOD_NAMES[r.request.options.method]}`);
+  }
   paintImage($('view-original'), r.input.image, side, channels);
   paintMap($('view-heatmap'), r.map, side, cmap, signed);
   paintOverlay($('view-overlay'), r.input.image, r.map, side, channels, cmap, signed, opacity);

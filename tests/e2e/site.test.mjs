@@ -195,6 +195,13 @@ describe('the demo page', () => {
     assert.match(await page.textContent('#error-text'), /not an image/);
     await page.setInputFiles('#file', { name: 'broken.png', mimeType: 'image/png', buffer: Buffer.from('not really a png') });
     await page.waitForFunction(() => /could not be decoded/.test(document.getElementById('error-text').textContent));
+    // A huge file is refused before decoding.
+    const huge = await page.evaluate(async () => {
+      const { prepareUpload } = await import('./prepare.js');
+      const blob = new Blob([new Uint8Array(41 * 1024 * 1024)], { type: 'image/png' });
+      return prepareUpload(blob, 'mnist').then(() => 'accepted', (e) => e.message);
+    });
+    assert.match(huge, /too large/);
     await page.click('#tab-gallery');
     await pick(page, 12);
     const a = await answer(page);

@@ -3,11 +3,11 @@
 
 use std::time::Instant;
 
+use saliency::DatasetKind;
 use saliency::attribution::{MethodKind, MethodOptions, Network};
 use saliency::backend::default_device;
 use saliency::explain::explain;
 use saliency::weights;
-use saliency::DatasetKind;
 
 fn main() {
     let reps: usize = std::env::args().skip_while(|a| a != "--reps").nth(1).and_then(|v| v.parse().ok()).unwrap_or(15);

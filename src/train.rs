@@ -61,7 +61,12 @@ pub struct Metrics {
 }
 
 /// Turns records [start, end) of `order` into an [N,C,H,W] batch and its labels.
-fn batch(data: &Dataset, idx: &[usize], augment: Option<(&mut Rng, usize)>, device: &Device) -> (Tensor<4>, Tensor<1, Int>) {
+fn batch(
+    data: &Dataset,
+    idx: &[usize],
+    augment: Option<(&mut Rng, usize)>,
+    device: &Device,
+) -> (Tensor<4>, Tensor<1, Int>) {
     let kind = data.kind;
     let (s, c) = (kind.side(), kind.channels());
     let mut x = vec![0f32; idx.len() * s * s * c];
@@ -153,7 +158,8 @@ pub fn train(
             };
             let (x, y) = batch(train_set, idx, cfg.augment.then_some((&mut aug_rng, cfg.max_shift)), &device);
             let logits = model.forward(x);
-            let pred: Vec<i64> = logits.clone().argmax(1).into_data().convert::<i64>().try_into_vec().unwrap_or_default();
+            let pred: Vec<i64> =
+                logits.clone().argmax(1).into_data().convert::<i64>().try_into_vec().unwrap_or_default();
             let loss = loss_fn.forward(logits, y);
             let loss_v = to_vec(loss.clone())[0] as f64;
             let grads = GradientsParams::from_grads(loss.backward(), &model);

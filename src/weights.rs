@@ -44,9 +44,7 @@ pub struct WeightSet {
 pub fn parse(bytes: &[u8], expected: Option<DatasetKind>) -> Result<WeightSet> {
     let st = SafeTensors::deserialize(bytes)
         .map_err(|e| Error::Weights(format!("not a readable safetensors file ({e})")))?;
-    let conv1 = st
-        .tensor("conv1.weight")
-        .map_err(|_| Error::Weights("missing tensor 'conv1.weight'".into()))?;
+    let conv1 = st.tensor("conv1.weight").map_err(|_| Error::Weights("missing tensor 'conv1.weight'".into()))?;
     let kind = match conv1.shape() {
         [32, 1, 3, 3] => DatasetKind::Mnist,
         [32, 3, 3, 3] => DatasetKind::Cifar10,
@@ -70,11 +68,7 @@ pub fn parse(bytes: &[u8], expected: Option<DatasetKind>) -> Result<WeightSet> {
     for (name, shape) in &expected_names {
         let view = st.tensor(name).map_err(|_| Error::Weights(format!("missing tensor '{name}'")))?;
         if view.shape() != shape.as_slice() {
-            return Err(Error::Weights(format!(
-                "tensor '{name}' has shape {:?}, expected {:?}",
-                view.shape(),
-                shape
-            )));
+            return Err(Error::Weights(format!("tensor '{name}' has shape {:?}, expected {:?}", view.shape(), shape)));
         }
         tensors.insert(*name, decode(name, &view)?);
     }

@@ -96,7 +96,13 @@ fn vanilla_matches_central_finite_differences() {
         assert!(g.iter().any(|v| v.abs() > 1e-3), "{kind:?}: gradient is trivially zero");
         // A pooling window whose two largest entries differ by less than float32 rounding may pick
         // another maximum in float32 than in float64; that moves a few pixels, never more.
-        assert!(bad.len() * 200 <= pixels.len(), "{kind:?}: {} of {} pixels disagree, e.g. {:?}", bad.len(), pixels.len(), &bad[..bad.len().min(5)]);
+        assert!(
+            bad.len() * 200 <= pixels.len(),
+            "{kind:?}: {} of {} pixels disagree, e.g. {:?}",
+            bad.len(),
+            pixels.len(),
+            &bad[..bad.len().min(5)]
+        );
     }
 }
 
@@ -161,8 +167,20 @@ fn apply_rule(rule: ReluRule, pre: &[f32], g: &[f32]) -> Vec<f32> {
     pre.iter()
         .zip(g)
         .map(|(&p, &g)| match rule {
-            ReluRule::Gradient => if p > 0.0 { g } else { 0.0 },
-            ReluRule::Guided => if p > 0.0 && g > 0.0 { g } else { 0.0 },
+            ReluRule::Gradient => {
+                if p > 0.0 {
+                    g
+                } else {
+                    0.0
+                }
+            }
+            ReluRule::Guided => {
+                if p > 0.0 && g > 0.0 {
+                    g
+                } else {
+                    0.0
+                }
+            }
             ReluRule::Deconvnet => g.max(0.0),
         })
         .collect()
@@ -173,7 +191,11 @@ fn apply_rule(rule: ReluRule, pre: &[f32], g: &[f32]) -> Vec<f32> {
 fn vjp_chain(net: &Network, x: &Tensor<4>, target: usize, rule: ReluRule) -> Vec<f32> {
     let m = &net.frozen;
     let device = x.device();
-    fn vjp<const D: usize, const E: usize>(f: impl Fn(Tensor<D>) -> Tensor<E>, at: Tensor<D>, seed: Tensor<E>) -> Tensor<D> {
+    fn vjp<const D: usize, const E: usize>(
+        f: impl Fn(Tensor<D>) -> Tensor<E>,
+        at: Tensor<D>,
+        seed: Tensor<E>,
+    ) -> Tensor<D> {
         let a = at.autodiff().require_grad();
         let out = f(a.clone());
         let grads = (out * seed.autodiff()).sum().backward();
@@ -186,13 +208,22 @@ fn vjp_chain(net: &Network, x: &Tensor<4>, target: usize, rule: ReluRule) -> Vec
     let seed = Tensor::<2>::from_data(TensorData::new(seed, [1, 10]), &device);
     let r3 = t.fc1_pre.clone().clamp_min(0.0);
     let g = vjp(|r| m.fc2.forward(r), r3, seed);
-    let g = Tensor::<2>::from_data(TensorData::new(apply_rule(rule, &to_vec(t.fc1_pre.clone()), &to_vec(g)), [1, 256]), &device);
+    let g = Tensor::<2>::from_data(
+        TensorData::new(apply_rule(rule, &to_vec(t.fc1_pre.clone()), &to_vec(g)), [1, 256]),
+        &device,
+    );
     let g = vjp(|r| m.fc1.forward(max_pool2d(r, pool_options()).flatten(1, 3)), relu_out(&t.conv2_pre), g);
     let dims = g.dims();
-    let g = Tensor::<4>::from_data(TensorData::new(apply_rule(rule, &to_vec(t.conv2_pre.clone()), &to_vec(g)), dims), &device);
+    let g = Tensor::<4>::from_data(
+        TensorData::new(apply_rule(rule, &to_vec(t.conv2_pre.clone()), &to_vec(g)), dims),
+        &device,
+    );
     let g = vjp(|r| m.conv2.forward(max_pool2d(r, pool_options())), relu_out(&t.conv1_pre), g);
     let dims = g.dims();
-    let g = Tensor::<4>::from_data(TensorData::new(apply_rule(rule, &to_vec(t.conv1_pre.clone()), &to_vec(g)), dims), &device);
+    let g = Tensor::<4>::from_data(
+        TensorData::new(apply_rule(rule, &to_vec(t.conv1_pre.clone()), &to_vec(g)), dims),
+        &device,
+    );
     hwc(vjp(|x| m.conv1.forward(x), x.clone(), g))
 }
 
@@ -234,7 +265,8 @@ fn integrated_gradients_is_complete_and_reduces_to_gradient_times_input() {
         .collect();
     let xt = tensor(kind, &x, &net);
     let ig = IntegratedGradients { baseline: None, steps: 300, batch_size: 100 };
-    let targets = [net.logits(&xt)[0].iter().enumerate().fold(0, |b, (i, v)| if *v > net.logits(&xt)[0][b] { i } else { b })];
+    let targets =
+        [net.logits(&xt)[0].iter().enumerate().fold(0, |b, (i, v)| if *v > net.logits(&xt)[0][b] { i } else { b })];
     let attr = ig.attribute(&net, &xt, &targets).unwrap();
     let base = ig.baseline_tensor(&xt).unwrap();
     let gap = completeness_gap(&net, &xt, &base, &attr, &targets)[0];
@@ -412,10 +444,20 @@ fn bad_options_are_errors_not_panics() {
     let img = vec![0.5f32; 784];
     let run = |o: MethodOptions| explain(&net, &img, &o).err().map(|e| e.to_string()).unwrap_or_default();
     assert!(run(MethodOptions { target: Some(10), ..Default::default() }).contains("target class 10"));
-    assert!(run(MethodOptions { method: MethodKind::Smoothgrad, samples: 0, ..Default::default() }).contains("samples"));
-    assert!(run(MethodOptions { method: MethodKind::Ig, baseline: Some(vec![0.0; 3]), ..Default::default() }).contains("baseline"));
-    assert!(run(MethodOptions { method: MethodKind::Occlusion, patch: Some(40), ..Default::default() }).contains("patch"));
-    assert!(run(MethodOptions { method: MethodKind::Smoothgrad, base: MethodKind::Smoothgrad, ..Default::default() }).contains("itself"));
+    assert!(
+        run(MethodOptions { method: MethodKind::Smoothgrad, samples: 0, ..Default::default() }).contains("samples")
+    );
+    assert!(
+        run(MethodOptions { method: MethodKind::Ig, baseline: Some(vec![0.0; 3]), ..Default::default() })
+            .contains("baseline")
+    );
+    assert!(
+        run(MethodOptions { method: MethodKind::Occlusion, patch: Some(40), ..Default::default() }).contains("patch")
+    );
+    assert!(
+        run(MethodOptions { method: MethodKind::Smoothgrad, base: MethodKind::Smoothgrad, ..Default::default() })
+            .contains("itself")
+    );
     assert!(explain(&net, &img[..700], &MethodOptions::default()).is_err());
     assert!(MethodKind::parse("rectified").unwrap() == MethodKind::Deconvnet);
     assert!(MethodKind::parse("nope").is_err());

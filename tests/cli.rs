@@ -35,13 +35,19 @@ fn assert_one_line_error(args: &[&str], must_contain: &[&str]) {
 
 #[test]
 fn bad_input_gives_one_line_errors_naming_the_file() {
-    assert_one_line_error(&["eval", "--dataset", "mnist", "--data-dir", "/nonexistent/data"], &["/nonexistent/data", "does not exist"]);
+    assert_one_line_error(
+        &["eval", "--dataset", "mnist", "--data-dir", "/nonexistent/data"],
+        &["/nonexistent/data", "does not exist"],
+    );
     let truncated = tmp("truncated.safetensors");
     let bytes = std::fs::read("pretrained/mnist.safetensors").unwrap();
     std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
     let t = truncated.to_str().unwrap();
     assert_one_line_error(&["eval", "--dataset", "mnist", "--weights", t], &[t, "not a readable safetensors"]);
-    assert_one_line_error(&["eval", "--dataset", "cifar10", "--weights", "pretrained/mnist.safetensors"], &["mnist.safetensors", "for MNIST but CIFAR10"]);
+    assert_one_line_error(
+        &["eval", "--dataset", "cifar10", "--weights", "pretrained/mnist.safetensors"],
+        &["mnist.safetensors", "for MNIST but CIFAR10"],
+    );
     let not_png = tmp("notes.png");
     std::fs::write(&not_png, "hello").unwrap();
     let p = not_png.to_str().unwrap();
@@ -50,19 +56,30 @@ fn bad_input_gives_one_line_errors_naming_the_file() {
     write_npy(&wrong, &[0.5; 30 * 30], &[30, 30]);
     let w = wrong.to_str().unwrap();
     assert_one_line_error(&["explain", "--dataset", "mnist", "--input", w], &[w, "shape [30, 30]"]);
-    assert_one_line_error(&["explain", "--dataset", "mnist", "--index", "0", "--method", "magic"], &["unknown method 'magic'"]);
+    assert_one_line_error(
+        &["explain", "--dataset", "mnist", "--index", "0", "--method", "magic"],
+        &["unknown method 'magic'"],
+    );
     assert_one_line_error(&["explain", "--dataset", "mnist", "--index", "10000"], &["past the 10000 test images"]);
     // A wrong data file: CIFAR-10 batches where MNIST's files should be.
     let dir = tmp("wrongdata");
     std::fs::create_dir_all(dir.join("mnist")).unwrap();
     std::fs::write(dir.join("mnist/t10k-images-idx3-ubyte"), vec![7u8; 3073]).unwrap();
     std::fs::write(dir.join("mnist/t10k-labels-idx1-ubyte"), vec![7u8; 20]).unwrap();
-    assert_one_line_error(&["eval", "--dataset", "mnist", "--data-dir", dir.to_str().unwrap()], &["t10k-images-idx3-ubyte", "magic"]);
+    assert_one_line_error(
+        &["eval", "--dataset", "mnist", "--data-dir", dir.to_str().unwrap()],
+        &["t10k-images-idx3-ubyte", "magic"],
+    );
 }
 
 fn write_npy(path: &Path, data: &[f32], shape: &[u64]) {
     use npyz::WriterBuilder;
-    let mut w = npyz::WriteOptions::new().default_dtype().shape(shape).writer(std::fs::File::create(path).unwrap()).begin_nd().unwrap();
+    let mut w = npyz::WriteOptions::new()
+        .default_dtype()
+        .shape(shape)
+        .writer(std::fs::File::create(path).unwrap())
+        .begin_nd()
+        .unwrap();
     w.extend(data.iter().copied()).unwrap();
     w.finish().unwrap();
 }
@@ -78,8 +95,17 @@ fn explain_writes_raw_and_map_arrays_and_the_tutorial_figure() {
     let prefix = tmp("seven");
     let png = tmp("seven.png");
     let (ok, out, err) = saliency(&[
-        "explain", "--dataset", "mnist", "--index", "0", "--method", "gradcam",
-        "--npy-out", prefix.to_str().unwrap(), "--png", png.to_str().unwrap(),
+        "explain",
+        "--dataset",
+        "mnist",
+        "--index",
+        "0",
+        "--method",
+        "gradcam",
+        "--npy-out",
+        prefix.to_str().unwrap(),
+        "--png",
+        png.to_str().unwrap(),
     ]);
     assert!(ok, "{err}");
     let j: serde_json::Value = serde_json::from_str(out.trim()).unwrap();

@@ -8,11 +8,11 @@ mod common;
 
 use std::collections::HashMap;
 
+use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 use saliency::attribution::{MethodKind, MethodOptions, input_gradient};
 use saliency::explain::explain;
 use saliency::model::{DatasetKind, images_to_tensor, tensor_to_hwc};
 use saliency::postprocess::keras_vis_map;
-use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 
 /// The tutorial's MNIST indices plus one: the digits the WASM test classifies.
 pub const MNIST_INDICES: [usize; 8] = [0, 12, 38, 83, 112, 74, 190, 1];

@@ -1,7 +1,9 @@
 //! Post-processing: sign views, channel reduction, normalisation.
 #![cfg(not(target_arch = "wasm32"))]
 
-use saliency::postprocess::{ChannelReduce, Normalize, PostProcess, SignView, keras_vis_map, normalize, percentile, reduce, to_map};
+use saliency::postprocess::{
+    ChannelReduce, Normalize, PostProcess, SignView, keras_vis_map, normalize, percentile, reduce, to_map,
+};
 
 #[test]
 fn keras_vis_map_is_min_max_of_channel_max_of_abs() {
@@ -43,7 +45,11 @@ fn percentile_normalization_clips_like_pair_saliency() {
     assert_eq!(n[100], 1.0, "above the 99th percentile clips to 1");
     let s = normalize(&[-4.0, 1.0, 2.0], Normalize::MinMax, true);
     assert!((s[0] + 1.0).abs() < 1e-6 && (s[1] - 0.25).abs() < 1e-6, "{s:?}");
-    let pp = PostProcess { sign: SignView::Signed, reduce: ChannelReduce::Max, normalize: Normalize::Percentile { p: 50.0 } };
+    let pp = PostProcess {
+        sign: SignView::Signed,
+        reduce: ChannelReduce::Max,
+        normalize: Normalize::Percentile { p: 50.0 },
+    };
     let m = to_map(&[-4.0, 1.0, 2.0], 1, &pp);
     assert_eq!(m, vec![-1.0, 0.5, 1.0]);
 }

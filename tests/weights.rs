@@ -5,11 +5,11 @@ mod common;
 
 use std::collections::HashMap;
 
+use safetensors::{Dtype, tensor::TensorView};
+use saliency::Cnn;
 use saliency::backend::default_device;
 use saliency::model::{DatasetKind, images_to_tensor, to_vec};
 use saliency::weights::{self, StoreDtype, WeightSet, expected_shapes};
-use saliency::Cnn;
-use safetensors::{Dtype, tensor::TensorView};
 
 fn random_model(kind: DatasetKind) -> Cnn {
     Cnn::new(kind, &default_device())
@@ -22,15 +22,16 @@ fn logits(m: &Cnn, kind: DatasetKind) -> Vec<f32> {
 
 /// Serialises arbitrary (name, dtype, shape, bytes) entries.
 fn raw_file(entries: Vec<(&str, Dtype, Vec<usize>, Vec<u8>)>) -> Vec<u8> {
-    let views: Vec<(String, TensorView)> = entries
-        .iter()
-        .map(|(n, d, s, b)| (n.to_string(), TensorView::new(*d, s.clone(), b).unwrap()))
-        .collect();
+    let views: Vec<(String, TensorView)> =
+        entries.iter().map(|(n, d, s, b)| (n.to_string(), TensorView::new(*d, s.clone(), b).unwrap())).collect();
     safetensors::serialize(views, None::<HashMap<String, String>>).unwrap()
 }
 
 fn valid_entries(kind: DatasetKind) -> Vec<(&'static str, Dtype, Vec<usize>, Vec<u8>)> {
-    expected_shapes(kind).into_iter().map(|(n, s)| (n, Dtype::F32, s.clone(), vec![0u8; 4 * s.iter().product::<usize>()])).collect()
+    expected_shapes(kind)
+        .into_iter()
+        .map(|(n, s)| (n, Dtype::F32, s.clone(), vec![0u8; 4 * s.iter().product::<usize>()]))
+        .collect()
 }
 
 fn load_err(bytes: &[u8], expected: Option<DatasetKind>) -> String {

@@ -2,7 +2,7 @@
 
 use burn::tensor::{Tensor, TensorData};
 
-use super::{Attribution, Network, one_hot, rule_backward, ReluRule};
+use super::{Attribution, Network, ReluRule, one_hot, rule_backward};
 use crate::Result;
 use crate::model::to_vec;
 

@@ -59,8 +59,7 @@ impl Attribution for Occlusion {
                     }
                 }
             }
-            let avg: Vec<f32> =
-                sum.iter().zip(&count).map(|(s, &k)| if k == 0 { 0.0 } else { s / k as f32 }).collect();
+            let avg: Vec<f32> = sum.iter().zip(&count).map(|(s, &k)| if k == 0 { 0.0 } else { s / k as f32 }).collect();
             for _ in 0..c {
                 out.extend_from_slice(&avg);
             }

@@ -155,7 +155,8 @@ pub fn run(args: Args) -> Result<()> {
                 serde_json::to_string(&cfg).unwrap_or_default()
             );
             let t0 = Instant::now();
-            let (model, logs) = train::train(dataset, &train_set, &val_set, &cfg, &default_device(), |l| eprintln!("{l}"));
+            let (model, logs) =
+                train::train(dataset, &train_set, &val_set, &cfg, &default_device(), |l| eprintln!("{l}"));
             let seconds = t0.elapsed().as_secs_f64();
             let set = WeightSet::from_model(&model);
             let test_f32 = train::evaluate(&model, &test, 500);
@@ -201,7 +202,10 @@ pub fn run(args: Args) -> Result<()> {
             let cpath = out.join(format!("{}.json", dataset.id()));
             write(&cpath, format!("{}\n", serde_json::to_string_pretty(&card).unwrap_or_default()).as_bytes())?;
             eprintln!("wrote {} and {}", wpath.display(), cpath.display());
-            println!("{}", json!({"dataset": dataset.id(), "n": test_shipped.n, "accuracy": test_shipped.accuracy, "loss": test_shipped.loss}));
+            println!(
+                "{}",
+                json!({"dataset": dataset.id(), "n": test_shipped.n, "accuracy": test_shipped.accuracy, "loss": test_shipped.loss})
+            );
             Ok(())
         }
         Cmd::Eval { dataset, data_dir, weights } => {

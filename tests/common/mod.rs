@@ -3,12 +3,12 @@
 
 use std::path::PathBuf;
 
+use saliency::Cnn;
 use saliency::attribution::Network;
 use saliency::backend::default_device;
 use saliency::data::{self, Dataset, Split};
 use saliency::model::DatasetKind;
 use saliency::weights::{self, WeightSet, expected_shapes};
-use saliency::Cnn;
 
 /// `$SALIENCY_DATA`, else the workplace's `../shared/data`.
 pub fn data_dir() -> PathBuf {
@@ -91,7 +91,8 @@ impl Reference {
                     for c in 0..c_in {
                         for ky in 0..3 {
                             for kx in 0..3 {
-                                acc += wt[((o * c_in + c) * 3 + ky) * 3 + kx] * input[(c * side + y + ky) * side + x + kx];
+                                acc +=
+                                    wt[((o * c_in + c) * 3 + ky) * 3 + kx] * input[(c * side + y + ky) * side + x + kx];
                             }
                         }
                     }

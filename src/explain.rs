@@ -1,6 +1,7 @@
 //! One call from an image to its explanation, shared by the CLI and the browser: classify, pick
 //! the target, run the method, report what a user needs alongside the raw attribution.
 
+use burn::tensor::Tensor;
 use serde::Serialize;
 
 use crate::attribution::{IntegratedGradients, MethodKind, MethodOptions, Network, completeness_gap, resolve_targets};
@@ -22,8 +23,8 @@ pub struct Explanation {
     pub completeness_gap: Option<f32>,
 }
 
-/// Logits and probabilities of one H x W x C image.
-pub fn classify(net: &Network, image: &[f32]) -> Result<(Vec<f32>, Vec<f32>)> {
+/// Exactly one H x W x C image in [0, 1] -> the model's [1, C, H, W] input.
+pub fn image_tensor(net: &Network, image: &[f32]) -> Result<Tensor<4>> {
     let kind = net.plain.kind();
     if image.len() != kind.input_len() {
         return Err(Error::Input(format!(
@@ -35,7 +36,12 @@ pub fn classify(net: &Network, image: &[f32]) -> Result<(Vec<f32>, Vec<f32>)> {
             image.len()
         )));
     }
-    let x = images_to_tensor(kind, image, &net.device())?;
+    images_to_tensor(kind, image, &net.device())
+}
+
+/// Logits and probabilities of one H x W x C image.
+pub fn classify(net: &Network, image: &[f32]) -> Result<(Vec<f32>, Vec<f32>)> {
+    let x = image_tensor(net, image)?;
     let logits = net.logits(&x).remove(0);
     let probs = softmax(&logits);
     Ok((logits, probs))
@@ -44,13 +50,17 @@ pub fn classify(net: &Network, image: &[f32]) -> Result<(Vec<f32>, Vec<f32>)> {
 /// Explains one H x W x C image in [0,1] with the method the options name.
 pub fn explain(net: &Network, image: &[f32], opts: &MethodOptions) -> Result<Explanation> {
     let (logits, probabilities) = classify(net, image)?;
-    let x = images_to_tensor(net.plain.kind(), image, &net.device())?;
+    let x = image_tensor(net, image)?;
     let targets = resolve_targets(net, &x, opts.target)?;
     let method = opts.build(net)?;
     let attr = method.attribute(net, &x, &targets)?;
     let raw_channels = attr.dims()[1];
     let completeness = if opts.method == MethodKind::Ig {
-        let ig = IntegratedGradients { baseline: opts.baseline.clone(), steps: opts.steps, batch_size: opts.batch_size };
+        let ig = IntegratedGradients {
+            baseline: opts.baseline.clone(),
+            steps: opts.steps,
+            batch_size: opts.effective_batch(),
+        };
         let base = ig.baseline_tensor(&x)?;
         Some(completeness_gap(net, &x, &base, &attr, &targets)[0])
     } else {

@@ -14,10 +14,15 @@ pub mod model;
 pub mod postprocess;
 pub mod rng;
 pub mod sanity;
+pub mod validate;
 pub mod weights;
 
 #[cfg(feature = "cli")]
 pub mod data;
+#[cfg(feature = "cli")]
+pub mod fuzz;
+#[cfg(feature = "cli")]
+pub mod input;
 #[cfg(feature = "cli")]
 pub mod train;
 

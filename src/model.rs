@@ -77,9 +77,9 @@ impl DatasetKind {
     pub fn class_names(self) -> [&'static str; NUM_CLASSES] {
         match self {
             DatasetKind::Mnist => ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
-            DatasetKind::Cifar10 => [
-                "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
-            ],
+            DatasetKind::Cifar10 => {
+                ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+            }
         }
     }
 }
@@ -178,9 +178,7 @@ pub fn images_to_tensor(kind: DatasetKind, hwc: &[f32], device: &Device) -> Resu
             hwc.len()
         )));
     }
-    if let Some(i) = hwc.iter().position(|v| !v.is_finite()) {
-        return Err(Error::Input(format!("value {i} is not finite ({})", hwc[i])));
-    }
+    crate::validate::check_pixels(hwc, "image")?;
     let n = hwc.len() / per;
     let t = Tensor::<4>::from_data(TensorData::new(hwc.to_vec(), [n, side, side, c]), device);
     Ok(t.permute([0, 3, 1, 2]))

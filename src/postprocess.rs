@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::{Error, Result, validate};
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum SignView {
@@ -28,7 +30,7 @@ pub enum ChannelReduce {
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case", tag = "kind")]
+#[serde(rename_all = "kebab-case", tag = "kind", deny_unknown_fields)]
 pub enum Normalize {
     /// (a - min) / (max - min + 1e-7) (keras-vis); signed view: a / (max|a| + 1e-7).
     #[default]
@@ -41,11 +43,34 @@ pub enum Normalize {
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 pub struct PostProcess {
     pub sign: SignView,
     pub reduce: ChannelReduce,
     pub normalize: Normalize,
+}
+
+impl PostProcess {
+    /// Refuses settings that would silently mean something else (a percentile of 500).
+    pub fn check(&self) -> Result<()> {
+        if let Normalize::Percentile { p } = self.normalize
+            && !(p > 0.0 && p <= 100.0)
+        {
+            return Err(Error::Options(format!("normalize.p: the percentile must be in (0, 100], got {p}")));
+        }
+        Ok(())
+    }
+}
+
+/// Checks a raw H x W x C attribution before post-processing: whole pixels, finite values.
+pub fn check_raw(raw: &[f32], channels: usize) -> Result<()> {
+    if raw.is_empty() {
+        return Err(Error::Input("the attribution is empty".into()));
+    }
+    if channels == 0 || !raw.len().is_multiple_of(channels) {
+        return Err(Error::Input(format!("{} values do not split into {channels} channels", raw.len())));
+    }
+    validate::check_finite(raw, "attribution")
 }
 
 /// Sign view then channel reduction: H x W x C -> H x W.

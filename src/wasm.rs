@@ -4,16 +4,17 @@
 
 use std::sync::Mutex;
 
-use js_sys::{Float32Array, Reflect};
-use serde::Deserialize;
+use js_sys::{Array, ArrayBuffer, BigInt, DataView, Float32Array, Float64Array, Object, Reflect};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 use crate::attribution::{MethodOptions, Network, input_gradient};
-use crate::explain::{classify, explain};
-use crate::model::{DatasetKind, images_to_tensor, tensor_to_hwc};
+use crate::explain::{classify, explain, image_tensor};
+use crate::model::{DatasetKind, tensor_to_hwc};
 use crate::postprocess::{self, PostProcess};
 use crate::sanity::randomize_cascade;
-use crate::weights;
+use crate::{validate, weights};
 
 static LAST_PANIC: Mutex<String> = Mutex::new(String::new());
 
@@ -39,11 +40,88 @@ fn js_err(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }
 
-fn options<T: for<'de> Deserialize<'de> + Default>(v: JsValue) -> Result<T, JsError> {
+/// A JS options object -> typed options, through the same JSON path the CLI tests and the fuzz
+/// targets use, so unknown keys, wrong types and non-finite numbers are refused by name.
+fn options<T: DeserializeOwned + Default>(v: JsValue) -> Result<T, JsError> {
     if v.is_undefined() || v.is_null() {
         return Ok(T::default());
     }
-    serde_wasm_bindgen::from_value(v).map_err(|e| js_err(format!("options: {e}")))
+    if !v.is_object() || Array::is_array(&v) {
+        return Err(js_err("options: expected a plain object such as { method: 'ig' }"));
+    }
+    let json = js_to_json(&v, "options", 0).map_err(js_err)?;
+    validate::options_from_json(json).map_err(js_err)
+}
+
+/// JS value -> JSON value. Keys set to `undefined` count as absent (as in JSON.stringify);
+/// NaN, infinities, functions and symbols are errors naming where they are.
+fn js_to_json(v: &JsValue, path: &str, depth: usize) -> Result<Value, String> {
+    if depth > validate::MAX_OPTION_DEPTH {
+        return Err(format!("{path}: nested too deeply"));
+    }
+    if v.is_null() || v.is_undefined() {
+        return Ok(Value::Null);
+    }
+    if let Some(b) = v.as_bool() {
+        return Ok(Value::Bool(b));
+    }
+    if let Some(x) = v.as_f64() {
+        return number(x, path);
+    }
+    if let Some(s) = v.as_string() {
+        return Ok(Value::String(s));
+    }
+    if v.is_bigint() {
+        let text =
+            String::from(BigInt::from(v.clone()).to_string(10).map_err(|_| format!("{path}: unreadable BigInt"))?);
+        return text
+            .parse::<i64>()
+            .map(Value::from)
+            .or_else(|_| text.parse::<u64>().map(Value::from))
+            .map_err(|_| format!("{path}: {text} does not fit in 64 bits"));
+    }
+    if ArrayBuffer::is_view(v) && !v.is_instance_of::<DataView>() {
+        let values = Float64Array::new(v).to_vec();
+        return values
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| number(x, &format!("{path}[{i}]")))
+            .collect::<Result<_, _>>()
+            .map(Value::Array);
+    }
+    if Array::is_array(v) {
+        let arr = Array::from(v);
+        return arr
+            .iter()
+            .enumerate()
+            .map(|(i, x)| js_to_json(&x, &format!("{path}[{i}]"), depth + 1))
+            .collect::<Result<_, _>>()
+            .map(Value::Array);
+    }
+    if v.is_object() && !v.is_function() {
+        let mut map = serde_json::Map::new();
+        for entry in Object::entries(&Object::from(v.clone())).iter() {
+            let pair = Array::from(&entry);
+            let key = pair.get(0).as_string().unwrap_or_default();
+            let value = pair.get(1);
+            if !value.is_undefined() {
+                map.insert(key.clone(), js_to_json(&value, &format!("{path}.{key}"), depth + 1)?);
+            }
+        }
+        return Ok(Value::Object(map));
+    }
+    Err(format!("{path}: a {} cannot be an option value", v.js_typeof().as_string().unwrap_or_default()))
+}
+
+/// Whole numbers become JSON integers (so they fit usize fields); others stay floats.
+fn number(x: f64, path: &str) -> Result<Value, String> {
+    if !x.is_finite() {
+        return Err(format!("{path}: {x} is not a finite number"));
+    }
+    if x.fract() == 0.0 && x.abs() < 9.007_199_254_740_992e15 {
+        return Ok(Value::from(x as i64));
+    }
+    serde_json::Number::from_f64(x).map(Value::Number).ok_or_else(|| format!("{path}: {x} is not a finite number"))
 }
 
 /// A loaded network ready to classify and explain.
@@ -89,11 +167,9 @@ impl Model {
     }
 
     /// The vanilla input gradient of `target`'s logit, H x W x C.
-    pub fn gradient(&self, image: &[f32], target: usize) -> Result<Vec<f32>, JsError> {
-        if target >= 10 {
-            return Err(js_err(format!("target class {target} is out of range 0..9")));
-        }
-        let x = images_to_tensor(self.net.plain.kind(), image, &self.net.device()).map_err(js_err)?;
+    pub fn gradient(&self, image: &[f32], target: f64) -> Result<Vec<f32>, JsError> {
+        let target = whole_number(target, "target class", 0, 9)?;
+        let x = image_tensor(&self.net, image).map_err(js_err)?;
         Ok(tensor_to_hwc(input_gradient(&self.net, &x, &[target])))
     }
 
@@ -110,10 +186,8 @@ impl Model {
     }
 
     /// The same network with its top `depth` layers re-initialised (sanity check).
-    pub fn randomized(&self, depth: usize, seed: u64) -> Result<Model, JsError> {
-        if depth > 4 {
-            return Err(js_err(format!("depth takes 0..4 layers, got {depth}")));
-        }
+    pub fn randomized(&self, depth: f64, seed: u64) -> Result<Model, JsError> {
+        let depth = whole_number(depth, "depth (layers to randomize)", 0, 4)?;
         Ok(Model { net: Network::new(randomize_cascade(&self.net.plain, depth, seed)) })
     }
 }
@@ -121,16 +195,16 @@ impl Model {
 /// Sign view + channel reduction, without normalisation (for a colour scale shared by maps).
 #[wasm_bindgen(js_name = reduceChannels)]
 pub fn reduce_channels(raw: &[f32], channels: usize, options_js: JsValue) -> Result<Vec<f32>, JsError> {
-    let pp: PostProcess = options(options_js)?;
-    check_raw(raw, channels)?;
+    let pp = post_options(options_js)?;
+    postprocess::check_raw(raw, channels).map_err(js_err)?;
     Ok(postprocess::reduce(raw, channels, pp.sign, pp.reduce))
 }
 
 /// The whole post-processing: raw H x W x C attribution -> H x W map.
 #[wasm_bindgen(js_name = toMap)]
 pub fn to_map(raw: &[f32], channels: usize, options_js: JsValue) -> Result<Vec<f32>, JsError> {
-    let pp: PostProcess = options(options_js)?;
-    check_raw(raw, channels)?;
+    let pp = post_options(options_js)?;
+    postprocess::check_raw(raw, channels).map_err(js_err)?;
     Ok(postprocess::to_map(raw, channels, &pp))
 }
 
@@ -138,15 +212,30 @@ pub fn to_map(raw: &[f32], channels: usize, options_js: JsValue) -> Result<Vec<f
 /// one colour scale).
 #[wasm_bindgen(js_name = normalizeMap)]
 pub fn normalize_map(reduced: &[f32], options_js: JsValue) -> Result<Vec<f32>, JsError> {
-    let pp: PostProcess = options(options_js)?;
+    let pp = post_options(options_js)?;
+    postprocess::check_raw(reduced, 1).map_err(js_err)?;
     Ok(postprocess::normalize(reduced, pp.normalize, pp.sign == postprocess::SignView::Signed))
 }
 
-fn check_raw(raw: &[f32], channels: usize) -> Result<(), JsError> {
-    if channels == 0 || raw.len() % channels != 0 {
-        return Err(js_err(format!("{} values do not split into {channels} channels", raw.len())));
+/// A JS number that must be a whole number in lo..=hi (wasm-bindgen would turn NaN into 0).
+fn whole_number(x: f64, what: &str, lo: usize, hi: usize) -> Result<usize, JsError> {
+    if x.fract() != 0.0 || !(lo as f64..=hi as f64).contains(&x) {
+        return Err(js_err(format!("{what} must be a whole number in {lo}..{hi}, got {x}")));
     }
-    Ok(())
+    Ok(x as usize)
+}
+
+fn post_options(v: JsValue) -> Result<PostProcess, JsError> {
+    let pp: PostProcess = options(v)?;
+    pp.check().map_err(js_err)?;
+    Ok(pp)
+}
+
+/// Test hook: panics inside Rust so the end-to-end tests can prove the page survives a panic
+/// (message shown, fresh worker). Nothing in the page calls it.
+#[wasm_bindgen(js_name = panicForTests)]
+pub fn panic_for_tests() {
+    panic!("panic requested by a test");
 }
 
 /// Names of every method, for building menus.
@@ -154,4 +243,3 @@ fn check_raw(raw: &[f32], channels: usize) -> Result<(), JsError> {
 pub fn methods() -> Vec<String> {
     crate::attribution::MethodKind::ALL.iter().map(|m| m.id().to_string()).collect()
 }
-

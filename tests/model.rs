@@ -4,11 +4,11 @@
 mod common;
 
 use burn::tensor::Tensor;
+use saliency::Cnn;
 use saliency::backend::default_device;
 use saliency::data::{self, Split};
 use saliency::model::{DatasetKind, images_to_tensor, to_vec};
 use saliency::train::{self, TrainConfig};
-use saliency::Cnn;
 
 #[test]
 fn output_and_stage_shapes_for_both_datasets() {
@@ -34,7 +34,14 @@ fn wrong_sized_or_nan_input_is_rejected() {
     let mut v = vec![0.0; 784];
     v[5] = f32::NAN;
     let e = images_to_tensor(DatasetKind::Mnist, &v, &d).unwrap_err().to_string();
-    assert!(e.contains("value 5 is not finite"), "{e}");
+    assert!(e.contains("index 5 is not finite"), "{e}");
+    v[5] = 1.5;
+    let e = images_to_tensor(DatasetKind::Mnist, &v, &d).unwrap_err().to_string();
+    assert!(e.contains("index 5 is outside [0, 1]"), "{e}");
+    v[5] = -0.001;
+    assert!(images_to_tensor(DatasetKind::Mnist, &v, &d).is_err());
+    v[5] = 1.0;
+    assert!(images_to_tensor(DatasetKind::Mnist, &v, &d).is_ok());
 }
 
 #[test]

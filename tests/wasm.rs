@@ -6,7 +6,7 @@
 use js_sys::{Float32Array, Object, Reflect};
 use safetensors::SafeTensors;
 use saliency::wasm::{Model, methods, to_map};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_dedicated_worker);
@@ -42,7 +42,7 @@ fn classifies_bundled_digits_and_matches_native_gradients() {
         let p = model.predict(img).expect("predict");
         assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-4);
         assert_eq!(argmax(&p), label, "digit {k}");
-        let g = model.gradient(img, label).expect("gradient");
+        let g = model.gradient(img, label as f64).expect("gradient");
         let d = max_abs_diff(&g, &grads[k * 784..(k + 1) * 784]);
         assert!(d <= 1e-5, "digit {k}: gradient differs from native by {d}");
     }
@@ -105,8 +105,122 @@ fn bad_input_is_a_js_error_not_a_trap() {
     let mut nan = vec![0.0f32; 784];
     nan[3] = f32::NAN;
     assert!(model.predict(&nan).is_err());
-    assert!(model.gradient(&[0.0; 784], 12).is_err());
+    assert!(model.gradient(&[0.0; 784], 12.0).is_err());
     assert!(model.explain(&[0.0; 784], options("nonsense")).is_err());
     // Still works afterwards.
     assert_eq!(model.predict(&[0.0; 784]).unwrap().len(), 10);
+}
+
+/// An options object from (key, value) pairs.
+fn object(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o = Object::new();
+    for (k, v) in pairs {
+        Reflect::set(&o, &(*k).into(), v).unwrap();
+    }
+    o.into()
+}
+
+fn message(e: wasm_bindgen::JsError) -> String {
+    let v: JsValue = e.into();
+    v.unchecked_into::<js_sys::Error>().message().into()
+}
+
+#[wasm_bindgen_test]
+fn every_entry_point_validates_what_it_is_given() {
+    let model = Model::new(MNIST, None).unwrap();
+    let img = vec![0.25f32; 784];
+    let works = |model: &Model| assert_eq!(model.predict(&img).expect("module still usable").len(), 10);
+    let cases: Vec<(&str, Result<JsValue, wasm_bindgen::JsError>, &str)> = vec![
+        ("unknown key", model.explain(&img, object(&[("methd", "ig".into())])), "unknown field `methd`"),
+        (
+            "NaN option",
+            model.explain(&img, object(&[("noise", f64::NAN.into())])),
+            "options.noise: NaN is not a finite number",
+        ),
+        ("fractional count", model.explain(&img, object(&[("samples", 2.5.into())])), "samples"),
+        ("string count", model.explain(&img, object(&[("steps", "ten".into())])), "steps"),
+        ("options not an object", model.explain(&img, JsValue::from(3)), "plain object"),
+        (
+            "baseline with NaN",
+            model.explain(
+                &img,
+                object(&[("method", "ig".into()), ("baseline", Float32Array::from(&[f32::NAN; 784][..]).into())]),
+            ),
+            "options.baseline[0]",
+        ),
+        (
+            "short baseline",
+            model.explain(
+                &img,
+                object(&[("method", "ig".into()), ("baseline", Float32Array::from(&[0.0f32; 5][..]).into())]),
+            ),
+            "baseline has 5 values",
+        ),
+        ("pixel 255", model.explain(&[255.0; 784], JsValue::UNDEFINED), "outside [0, 1]"),
+    ];
+    for (what, result, want) in cases {
+        let e = message(result.expect_err(what));
+        assert!(e.contains(want), "{what}: {e}");
+        works(&model);
+    }
+    // A typed-array baseline and a BigInt seed are understood, not refused.
+    let ok = model.explain(
+        &img,
+        object(&[
+            ("method", "ig".into()),
+            ("steps", 3.into()),
+            ("baseline", Float32Array::from(&[0.0f32; 784][..]).into()),
+        ]),
+    );
+    assert!(ok.is_ok());
+    let ok = model.explain(
+        &img,
+        object(&[("method", "smoothgrad".into()), ("samples", 2.into()), ("seed", js_sys::BigInt::from(5u64).into())]),
+    );
+    assert!(ok.is_ok());
+    // Post-processing entry points.
+    let pct = |p: f64| object(&[("normalize", object(&[("kind", "percentile".into()), ("p", p.into())]))]);
+    for (what, result, want) in [
+        ("percentile 500", to_map(&[0.1; 784], 1, pct(500.0)), "(0, 100]"),
+        ("percentile 0", to_map(&[0.1; 784], 1, pct(0.0)), "(0, 100]"),
+        ("NaN in raw", to_map(&[f32::NAN; 784], 1, JsValue::UNDEFINED), "not finite"),
+        ("ragged raw", to_map(&[0.1; 784], 3, JsValue::UNDEFINED), "do not split into 3 channels"),
+        (
+            "unknown post key",
+            to_map(&[0.1; 784], 1, object(&[("normalise", "none".into())])),
+            "unknown field `normalise`",
+        ),
+        ("reduce NaN", saliency::wasm::reduce_channels(&[f32::INFINITY; 3], 3, JsValue::UNDEFINED), "not finite"),
+        ("normalize NaN", saliency::wasm::normalize_map(&[f32::NAN], JsValue::UNDEFINED), "not finite"),
+    ] {
+        let e = message(result.expect_err(what));
+        assert!(e.contains(want), "{what}: {e}");
+    }
+    assert!(to_map(&[0.1; 784], 1, pct(100.0)).is_ok());
+    // Numbers that wasm-bindgen would silently truncate are refused.
+    assert!(message(model.gradient(&img, f64::NAN).unwrap_err()).contains("target class"));
+    assert!(message(model.gradient(&img, 2.5).unwrap_err()).contains("whole number"));
+    assert!(model.gradient(&[0.0; 1568], 1.0).is_err(), "two images where one is expected");
+    assert!(message(model.randomized(5.0, 0).err().expect("depth 5")).contains("depth"));
+    assert!(model.randomized(2.0, 0).is_ok());
+    works(&model);
+}
+
+#[wasm_bindgen_test]
+fn huge_batch_sizes_do_not_grow_memory() {
+    let model = Model::new(CIFAR, None).unwrap();
+    let img = vec![0.5f32; 3072];
+    let o = || object(&[("method", "smoothgrad".into()), ("samples", 200.into()), ("batchSize", 1e9.into())]);
+    model.explain(&img, o()).expect("first call");
+    let pages = || {
+        wasm_bindgen::memory()
+            .unchecked_into::<js_sys::WebAssembly::Memory>()
+            .buffer()
+            .unchecked_into::<js_sys::ArrayBuffer>()
+            .byte_length()
+    };
+    let before = pages();
+    model.explain(&img, o()).expect("second call");
+    assert_eq!(pages(), before, "memory grew on a repeated call");
+    assert!(before < 256 * 1024 * 1024, "memory reached {before} bytes");
 }

@@ -3,7 +3,7 @@
 
 use burn::tensor::{Tensor, TensorData};
 
-use super::{Attribution, Network, in_batches, input_gradient};
+use super::{Attribution, Network, input_gradient};
 use crate::model::to_vec;
 use crate::{Error, Result};
 
@@ -36,23 +36,43 @@ impl Attribution for IntegratedGradients {
         let [n, c, h, w] = x.dims();
         let base = self.baseline_tensor(x)?;
         let m = self.steps;
-        let alphas: Vec<f32> = (1..=m).map(|k| k as f32 / m as f32).collect();
-        let alpha = Tensor::<4>::from_data(TensorData::new(alphas, [m, 1, 1, 1]), &x.device());
+        if m == 0 {
+            return Err(Error::Options("IG needs at least one step".into()));
+        }
+        let batch = self.batch_size.max(1);
         let mut out = Vec::with_capacity(n);
         for (i, &target) in targets.iter().enumerate().take(n) {
             let xi = x.clone().slice([i..i + 1]);
             let delta = xi - base.clone();
-            let path = base.clone().expand([m, c, h, w]) + alpha.clone() * delta.clone().expand([m, c, h, w]);
-            let t = vec![target; m];
-            let grads = in_batches(&path, &t, self.batch_size, |xb, tb| Ok(input_gradient(net, xb, tb)))?;
-            out.push(delta * grads.mean_dim(0));
+            // The path is built one batch of steps at a time so memory stays bounded by the batch.
+            let mut sum: Option<Tensor<4>> = None;
+            for start in (1..=m).step_by(batch) {
+                let end = (start + batch - 1).min(m);
+                let k = end - start + 1;
+                let alphas: Vec<f32> = (start..=end).map(|j| j as f32 / m as f32).collect();
+                let alpha = Tensor::<4>::from_data(TensorData::new(alphas, [k, 1, 1, 1]), &x.device());
+                let path = base.clone().expand([k, c, h, w]) + alpha * delta.clone().expand([k, c, h, w]);
+                let part = input_gradient(net, &path, &vec![target; k]).sum_dim(0);
+                sum = Some(match sum {
+                    Some(s) => s + part,
+                    None => part,
+                });
+            }
+            let sum = sum.ok_or_else(|| Error::Options("IG needs at least one step".into()))?;
+            out.push(delta * (sum / m as f32));
         }
         Ok(Tensor::cat(out, 0))
     }
 }
 
 /// Completeness: (sum of attributions) - (logit(x) - logit(x')) per image; zero for exact IG.
-pub fn completeness_gap(net: &Network, x: &Tensor<4>, baseline: &Tensor<4>, attr: &Tensor<4>, targets: &[usize]) -> Vec<f32> {
+pub fn completeness_gap(
+    net: &Network,
+    x: &Tensor<4>,
+    baseline: &Tensor<4>,
+    attr: &Tensor<4>,
+    targets: &[usize],
+) -> Vec<f32> {
     let lx = net.logits(x);
     let lb = net.logits(baseline);
     let sums: Vec<f32> = to_vec(attr.clone().sum_dims_squeeze::<1, _>(&[1, 2, 3]));

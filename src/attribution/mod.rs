@@ -19,7 +19,8 @@ use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Cnn, NUM_CLASSES, argmax, to_vec};
+use crate::model::{Cnn, DatasetKind, NUM_CLASSES, argmax, to_vec};
+use crate::validate::{MAX_BATCH, MAX_PASSES};
 use crate::{Error, Result};
 
 /// A model ready for attribution: the plain inference copy and a frozen autodiff copy (no
@@ -160,7 +161,8 @@ pub struct MethodOptions {
     pub baseline: Option<Vec<f32>>,
     pub patch: Option<usize>,
     pub stride: Option<usize>,
-    /// How many images go through the network at once (SmoothGrad samples, IG steps, patches).
+    /// How many images go through the network at once (SmoothGrad samples, IG steps, patches);
+    /// capped at `validate::MAX_BATCH`.
     pub batch_size: usize,
 }
 
@@ -200,20 +202,52 @@ impl MethodOptions {
         if matches!(self.patch, Some(0)) || matches!(self.stride, Some(0)) {
             return bad("patch and stride must be at least 1".into());
         }
+        if let Some(b) = &self.baseline {
+            crate::validate::check_pixels(b, "baseline").map_err(|e| Error::Options(e.to_string()))?;
+        }
         Ok(())
+    }
+
+    /// Images in one batch: what `batchSize` asks, capped so one call cannot grow memory without bound.
+    pub fn effective_batch(&self) -> usize {
+        self.batch_size.clamp(1, MAX_BATCH)
+    }
+
+    /// Network passes one explanation costs (SmoothGrad multiplies its base method's).
+    pub fn passes(&self, kind: DatasetKind) -> usize {
+        let one = |m: MethodKind| match m {
+            MethodKind::Ig => self.steps,
+            MethodKind::Occlusion => {
+                let (patch, stride) = (self.patch.unwrap_or(4), self.stride.unwrap_or(2).max(1));
+                let per_axis = kind.side().saturating_sub(patch) / stride + 1;
+                per_axis * per_axis
+            }
+            _ => 1,
+        };
+        match self.method {
+            MethodKind::Smoothgrad => self.samples.saturating_mul(one(self.base)),
+            m => one(m),
+        }
     }
 
     /// Builds the method these options describe.
     pub fn build(&self, net: &Network) -> Result<Box<dyn Attribution>> {
         self.check()?;
         let kind = net.plain.kind();
+        let passes = self.passes(kind);
+        if passes > MAX_PASSES {
+            return Err(Error::Options(format!(
+                "these options need {passes} network passes; at most {MAX_PASSES} are allowed in one call"
+            )));
+        }
+        let batch_size = self.effective_batch();
         Ok(match self.method {
             MethodKind::Smoothgrad => {
                 if self.base == MethodKind::Smoothgrad {
                     return Err(Error::Options("SmoothGrad cannot wrap itself".into()));
                 }
                 let base = MethodOptions { method: self.base, ..self.clone() }.build(net)?;
-                Box::new(SmoothGrad { base, samples: self.samples, noise: self.noise, seed: self.seed, batch_size: self.batch_size })
+                Box::new(SmoothGrad { base, samples: self.samples, noise: self.noise, seed: self.seed, batch_size })
             }
             MethodKind::Vanilla => Box::new(Vanilla),
             MethodKind::Guided => Box::new(Guided),
@@ -232,7 +266,7 @@ impl MethodOptions {
                         kind.channels()
                     )));
                 }
-                Box::new(IntegratedGradients { baseline: self.baseline.clone(), steps: self.steps, batch_size: self.batch_size })
+                Box::new(IntegratedGradients { baseline: self.baseline.clone(), steps: self.steps, batch_size })
             }
             MethodKind::Gradcam => Box::new(GradCam),
             MethodKind::GuidedGradcam => Box::new(GuidedGradCam),
@@ -240,9 +274,12 @@ impl MethodOptions {
                 let patch = self.patch.unwrap_or(4);
                 let stride = self.stride.unwrap_or(2);
                 if patch > kind.side() {
-                    return Err(Error::Options(format!("patch {patch} is larger than the {}-pixel image", kind.side())));
+                    return Err(Error::Options(format!(
+                        "patch {patch} is larger than the {}-pixel image",
+                        kind.side()
+                    )));
                 }
-                Box::new(Occlusion { patch, stride, baseline_value: 0.0, batch_size: self.batch_size })
+                Box::new(Occlusion { patch, stride, baseline_value: 0.0, batch_size })
             }
         })
     }

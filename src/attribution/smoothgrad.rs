@@ -3,10 +3,10 @@
 
 use burn::tensor::{Tensor, TensorData};
 
-use super::{Attribution, Network, in_batches};
-use crate::Result;
+use super::{Attribution, Network};
 use crate::model::to_vec;
 use crate::rng::Rng;
+use crate::{Error, Result};
 
 pub struct SmoothGrad {
     pub base: Box<dyn Attribution>,
@@ -27,14 +27,26 @@ impl Attribution for SmoothGrad {
             let img = to_vec(x.clone().slice([i..i + 1]));
             let (lo, hi) = img.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
             let sigma = (self.noise * (hi - lo)) as f64;
-            let mut noisy = Vec::with_capacity(self.samples * per);
-            for _ in 0..self.samples {
-                noisy.extend(img.iter().map(|&v| v + (sigma * rng.normal()) as f32));
+            // Noisy copies are drawn one batch at a time (same random sequence as drawing them all
+            // at once), so memory stays bounded by the batch size whatever `samples` is.
+            let mut sum: Option<Tensor<4>> = None;
+            let mut done = 0;
+            while done < self.samples {
+                let b = self.batch_size.max(1).min(self.samples - done);
+                let mut noisy = Vec::with_capacity(b * per);
+                for _ in 0..b {
+                    noisy.extend(img.iter().map(|&v| v + (sigma * rng.normal()) as f32));
+                }
+                let noisy = Tensor::<4>::from_data(TensorData::new(noisy, [b, c, h, w]), &device);
+                let part = self.base.attribute(net, &noisy, &vec![target; b])?.abs().sum_dim(0);
+                sum = Some(match sum {
+                    Some(s) => s + part,
+                    None => part,
+                });
+                done += b;
             }
-            let noisy = Tensor::<4>::from_data(TensorData::new(noisy, [self.samples, c, h, w]), &device);
-            let t = vec![target; self.samples];
-            let attr = in_batches(&noisy, &t, self.batch_size, |xb, tb| self.base.attribute(net, xb, tb))?;
-            out.push(attr.abs().mean_dim(0));
+            let sum = sum.ok_or_else(|| Error::Options("SmoothGrad needs at least one sample".into()))?;
+            out.push(sum / self.samples as f32);
         }
         Ok(Tensor::cat(out, 0))
     }

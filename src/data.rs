@@ -50,9 +50,9 @@ impl Dataset {
 pub fn resolve_dir(arg: Option<&Path>) -> Result<PathBuf> {
     match arg {
         Some(p) => Ok(p.to_path_buf()),
-        None => std::env::var_os("SALIENCY_DATA").map(PathBuf::from).ok_or_else(|| {
-            Error::Data("no data directory: pass --data-dir DIR or set SALIENCY_DATA".into())
-        }),
+        None => std::env::var_os("SALIENCY_DATA")
+            .map(PathBuf::from)
+            .ok_or_else(|| Error::Data("no data directory: pass --data-dir DIR or set SALIENCY_DATA".into())),
     }
 }
 
@@ -114,18 +114,30 @@ pub fn load(kind: DatasetKind, dir: &Path, split: Split) -> Result<Dataset> {
     }
 }
 
+/// The largest data file we read once un-gzipped (MNIST's training images are 47 MB): a gzip
+/// bomb is refused instead of filling memory.
+pub const MAX_DATA_FILE: u64 = 256 * 1024 * 1024;
+
 /// Reads a file, un-gzipping it when it starts with the gzip magic.
 pub fn read_maybe_gz(path: &Path) -> Result<Vec<u8>> {
     let bytes = std::fs::read(path).map_err(|e| Error::file(path, e))?;
-    if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(bytes.as_slice())
-            .read_to_end(&mut out)
-            .map_err(|e| Error::file(path, format!("corrupt gzip data ({e})")))?;
-        Ok(out)
-    } else {
-        Ok(bytes)
+    maybe_gunzip(bytes).map_err(|m| Error::file(path, m))
+}
+
+/// Un-gzips bytes that start with the gzip magic (at most `MAX_DATA_FILE` out); others pass as they are.
+pub fn maybe_gunzip(bytes: Vec<u8>) -> std::result::Result<Vec<u8>, String> {
+    if !bytes.starts_with(&[0x1f, 0x8b]) {
+        return Ok(bytes);
     }
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(bytes.as_slice())
+        .take(MAX_DATA_FILE + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("corrupt gzip data ({e})"))?;
+    if out.len() as u64 > MAX_DATA_FILE {
+        return Err(format!("un-gzips to more than {} MB: not a data set file", MAX_DATA_FILE >> 20));
+    }
+    Ok(out)
 }
 
 fn be_u32(b: &[u8], at: usize) -> u32 {
@@ -145,8 +157,9 @@ pub fn parse_idx_images(b: &[u8], path: &Path) -> Result<(Vec<u8>, usize)> {
     if rows != 28 || cols != 28 {
         return Err(Error::file(path, format!("images are {rows}x{cols}, expected 28x28")));
     }
-    let want = 16 + n * rows * cols;
-    if b.len() != want {
+    let want = n.checked_mul(rows * cols).and_then(|v| v.checked_add(16));
+    if want != Some(b.len()) {
+        let want = want.map_or("more than memory can hold".to_string(), |w| w.to_string());
         return Err(Error::file(path, format!("truncated or oversized: {} bytes, header says {want}", b.len())));
     }
     Ok((b[16..].to_vec(), n))
@@ -162,7 +175,7 @@ pub fn parse_idx_labels(b: &[u8], path: &Path) -> Result<Vec<u8>> {
         return Err(Error::file(path, format!("wrong magic number {magic}, expected 2049 (IDX labels)")));
     }
     let n = be_u32(b, 4) as usize;
-    if b.len() != 8 + n {
+    if b.len().checked_sub(8) != Some(n) {
         return Err(Error::file(path, format!("truncated or oversized: {} bytes, header says {}", b.len(), 8 + n)));
     }
     let labels = b[8..].to_vec();
@@ -184,7 +197,10 @@ pub fn parse_cifar(b: &[u8], path: &Path) -> Result<Dataset> {
     if b.is_empty() || !b.len().is_multiple_of(CIFAR_RECORD) {
         return Err(Error::file(
             path,
-            format!("{} bytes is not a whole number of {CIFAR_RECORD}-byte CIFAR-10 records (truncated or wrong file)", b.len()),
+            format!(
+                "{} bytes is not a whole number of {CIFAR_RECORD}-byte CIFAR-10 records (truncated or wrong file)",
+                b.len()
+            ),
         ));
     }
     let n = b.len() / CIFAR_RECORD;

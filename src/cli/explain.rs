@@ -65,23 +65,7 @@ pub struct ExplainArgs {
 
 fn read_npy(path: &Path, kind: DatasetKind) -> Result<Vec<f32>> {
     let bytes = std::fs::read(path).map_err(|e| Error::file(path, e))?;
-    let npy = npyz::NpyFile::new(bytes.as_slice()).map_err(|e| Error::file(path, format!("not a .npy file ({e})")))?;
-    let shape: Vec<u64> = npy.shape().to_vec();
-    let (s, c) = (kind.side() as u64, kind.channels() as u64);
-    let ok = shape == [s, s, c] || (c == 1 && shape == [s, s]);
-    if !ok {
-        return Err(Error::file(path, format!("shape {shape:?}, expected ({s}, {s}, {c}){}", if c == 1 { " or (28, 28)" } else { "" })));
-    }
-    let dtype = npy.dtype().descr();
-    // float32 of either byte order ('<f4', '>f4'); npyz converts on read.
-    if !dtype.contains("f4") {
-        return Err(Error::file(path, format!("dtype {dtype}, expected float32 ('<f4')")));
-    }
-    let v: Vec<f32> = npy.into_vec().map_err(|e| Error::file(path, format!("unreadable data ({e})")))?;
-    if let Some(i) = v.iter().position(|x| !x.is_finite() || *x < 0.0 || *x > 1.0) {
-        return Err(Error::file(path, format!("value {} at flat index {i} is outside [0, 1]", v[i])));
-    }
-    Ok(v)
+    saliency::input::npy_from_bytes(&bytes, kind).map_err(|e| Error::file(path, figure::bare(e)))
 }
 
 fn write_npy(path: &Path, data: &[f32], shape: &[u64]) -> Result<()> {

@@ -30,54 +30,18 @@ fn colormap(name: &str) -> Result<impl Fn(f32) -> [u8; 3]> {
     })
 }
 
-/// Decodes a PNG, centre-crops it square and box-filters it to the model's size (grey for MNIST).
+/// A PNG file as the model's input (see `saliency::input::png_from_bytes`).
 pub fn read_png(path: &Path, kind: DatasetKind) -> Result<Vec<f32>> {
-    let file = std::fs::File::open(path).map_err(|e| Error::file(path, e))?;
-    let mut decoder = png::Decoder::new(std::io::BufReader::new(file));
-    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
-    let mut reader = decoder.read_info().map_err(|e| Error::file(path, format!("not a readable PNG ({e})")))?;
-    let (w, h) = (reader.info().width as usize, reader.info().height as usize);
-    if w * h > 64_000_000 {
-        return Err(Error::file(path, format!("{w}x{h} is too large")));
+    let bytes = std::fs::read(path).map_err(|e| Error::file(path, e))?;
+    saliency::input::png_from_bytes(&bytes, kind).map_err(|e| Error::file(path, bare(e)))
+}
+
+/// The message of an error without its "input: " prefix, for re-wrapping with a file name.
+pub fn bare(e: Error) -> String {
+    match e {
+        Error::Input(m) | Error::Options(m) | Error::Data(m) | Error::Weights(m) => m,
+        other => other.to_string(),
     }
-    let mut buf = vec![0; reader.output_buffer_size().unwrap_or(w * h * 4)];
-    let frame = reader.next_frame(&mut buf).map_err(|e| Error::file(path, format!("corrupt PNG data ({e})")))?;
-    let src_c = frame.color_type.samples();
-    let px = |x: usize, y: usize| -> [f32; 3] {
-        let p = &buf[(y * w + x) * src_c..];
-        let (r, g, b, a) = match src_c {
-            1 => (p[0], p[0], p[0], 255),
-            2 => (p[0], p[0], p[0], p[1]),
-            3 => (p[0], p[1], p[2], 255),
-            _ => (p[0], p[1], p[2], p[3]),
-        };
-        // Transparent pixels count as black, the MNIST background.
-        let k = a as f32 / 255.0 / 255.0;
-        [r as f32 * k, g as f32 * k, b as f32 * k]
-    };
-    let side = w.min(h);
-    let (ox, oy) = ((w - side) / 2, (h - side) / 2);
-    let out_side = kind.side();
-    let mut out = Vec::with_capacity(kind.input_len());
-    for oy_i in 0..out_side {
-        for ox_i in 0..out_side {
-            let (y0, y1) = (oy + oy_i * side / out_side, oy + ((oy_i + 1) * side / out_side).max(oy_i * side / out_side + 1));
-            let (x0, x1) = (ox + ox_i * side / out_side, ox + ((ox_i + 1) * side / out_side).max(ox_i * side / out_side + 1));
-            let mut acc = [0f32; 3];
-            for y in y0..y1.min(oy + side) {
-                for x in x0..x1.min(ox + side) {
-                    let p = px(x, y);
-                    (0..3).for_each(|k| acc[k] += p[k]);
-                }
-            }
-            let n = ((y1.min(oy + side) - y0) * (x1.min(ox + side) - x0)).max(1) as f32;
-            match kind.channels() {
-                1 => out.push((0.299 * acc[0] + 0.587 * acc[1] + 0.114 * acc[2]) / n),
-                _ => out.extend(acc.iter().map(|v| v / n)),
-            }
-        }
-    }
-    Ok(out)
 }
 
 struct Canvas {

@@ -1,0 +1,92 @@
+//! Images from files, decoded from bytes (so the fuzz targets reach exactly what the CLI runs):
+//! float32 `.npy` arrays and PNGs. Each returns H x W x C values in [0, 1] for the model, or an
+//! error naming the problem; nothing here panics or allocates more than the header can justify.
+
+use crate::model::DatasetKind;
+use crate::{Error, Result, validate};
+
+/// PNGs larger than this many pixels are refused before their pixels are decoded.
+pub const MAX_PNG_PIXELS: u64 = 50_000_000;
+
+/// A float32 `.npy` of shape (H, W, C), or (H, W) for MNIST, values in [0, 1].
+pub fn npy_from_bytes(bytes: &[u8], kind: DatasetKind) -> Result<Vec<f32>> {
+    let npy = npyz::NpyFile::new(bytes).map_err(|e| Error::Input(format!("not a .npy file ({e})")))?;
+    let shape: Vec<u64> = npy.shape().to_vec();
+    let (s, c) = (kind.side() as u64, kind.channels() as u64);
+    let ok = shape == [s, s, c] || (c == 1 && shape == [s, s]);
+    if !ok {
+        return Err(Error::Input(format!(
+            "shape {shape:?}, expected ({s}, {s}, {c}){}",
+            if c == 1 { " or (28, 28)" } else { "" }
+        )));
+    }
+    let dtype = npy.dtype().descr();
+    // float32 of either byte order ('<f4', '>f4'); npyz converts on read.
+    if !dtype.contains("f4") {
+        return Err(Error::Input(format!("dtype {dtype}, expected float32 ('<f4')")));
+    }
+    let v: Vec<f32> = npy.into_vec().map_err(|e| Error::Input(format!("unreadable data ({e})")))?;
+    if v.len() != kind.input_len() {
+        return Err(Error::Input(format!("holds {} values, expected {}", v.len(), kind.input_len())));
+    }
+    validate::check_pixels(&v, "array")?;
+    Ok(v)
+}
+
+/// Decodes a PNG, centre-crops it square and box-filters it to the model's size (grey for MNIST).
+/// Transparent pixels count as black, the MNIST background.
+pub fn png_from_bytes(bytes: &[u8], kind: DatasetKind) -> Result<Vec<f32>> {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = decoder.read_info().map_err(|e| Error::Input(format!("not a readable PNG ({e})")))?;
+    let (w, h) = (reader.info().width as usize, reader.info().height as usize);
+    if w == 0 || h == 0 || (w as u64) * (h as u64) > MAX_PNG_PIXELS {
+        return Err(Error::Input(format!("{w}x{h} pixels: at most {MAX_PNG_PIXELS} pixels are accepted")));
+    }
+    let size = reader.output_buffer_size().ok_or_else(|| Error::Input(format!("{w}x{h} is too large to decode")))?;
+    let mut buf = vec![0; size];
+    let frame = reader.next_frame(&mut buf).map_err(|e| Error::Input(format!("corrupt PNG data ({e})")))?;
+    let src_c = frame.color_type.samples();
+    if frame.width as usize != w || frame.height as usize != h || buf.len() < w * h * src_c {
+        return Err(Error::Input("the PNG's frame does not match its header".into()));
+    }
+    let px = |x: usize, y: usize| -> [f32; 3] {
+        let p = &buf[(y * w + x) * src_c..];
+        let (r, g, b, a) = match src_c {
+            1 => (p[0], p[0], p[0], 255),
+            2 => (p[0], p[0], p[0], p[1]),
+            3 => (p[0], p[1], p[2], 255),
+            _ => (p[0], p[1], p[2], p[3]),
+        };
+        let k = a as f32 / 255.0 / 255.0;
+        [r as f32 * k, g as f32 * k, b as f32 * k]
+    };
+    let side = w.min(h);
+    let (ox, oy) = ((w - side) / 2, (h - side) / 2);
+    let out_side = kind.side();
+    let mut out = Vec::with_capacity(kind.input_len());
+    // Window i covers [i * side / n, (i + 1) * side / n), at least one source pixel.
+    let window = |i: usize| {
+        let lo = i * side / out_side;
+        (lo, ((i + 1) * side / out_side).max(lo + 1).min(side))
+    };
+    for oy_i in 0..out_side {
+        let (y0, y1) = window(oy_i);
+        for ox_i in 0..out_side {
+            let (x0, x1) = window(ox_i);
+            let mut acc = [0f32; 3];
+            for y in y0..y1 {
+                for x in x0..x1 {
+                    let p = px(ox + x, oy + y);
+                    (0..3).for_each(|k| acc[k] += p[k]);
+                }
+            }
+            let n = ((y1 - y0) * (x1 - x0)).max(1) as f32;
+            match kind.channels() {
+                1 => out.push(((0.299 * acc[0] + 0.587 * acc[1] + 0.114 * acc[2]) / n).clamp(0.0, 1.0)),
+                _ => out.extend(acc.iter().map(|v| (v / n).clamp(0.0, 1.0))),
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,60 @@
+//! Replays the fuzz targets' committed inputs natively: every seed (fuzz/seeds/<target>/) and
+//! every input that once crashed a target (fuzz/regressions/<target>/) must be handled without a
+//! panic. This is how a crash found by `scripts/fuzz.sh` stays fixed.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::path::Path;
+
+use saliency::fuzz::{TARGETS, run};
+
+fn replay(folder: &str) -> usize {
+    let mut count = 0;
+    for target in TARGETS {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz").join(folder).join(target);
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries {
+            let path = entry.expect("readable directory").path();
+            let bytes = std::fs::read(&path).expect("readable input");
+            let outcome = std::panic::catch_unwind(|| run(target, &bytes));
+            assert!(outcome.is_ok(), "{target} panicked on {}", path.display());
+            count += 1;
+        }
+    }
+    count
+}
+
+#[test]
+fn every_seed_is_handled() {
+    let n = replay("seeds");
+    assert!(n >= 30, "only {n} seeds found under fuzz/seeds");
+}
+
+#[test]
+fn every_former_crash_is_handled() {
+    replay("regressions");
+}
+
+#[test]
+fn seeds_reach_the_deep_paths() {
+    // The valid seeds must parse, or the fuzzer starts at the front door only.
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds");
+    let read = |p: &str| std::fs::read(seeds.join(p)).expect("seed");
+    use saliency::DatasetKind::{Cifar10, Mnist};
+    assert!(saliency::input::png_from_bytes(&read("png/grey-28"), Mnist).is_ok());
+    assert!(saliency::input::png_from_bytes(&read("png/palette-1x9"), Cifar10).is_ok());
+    assert!(saliency::input::png_from_bytes(&read("png/grey16-2x2"), Mnist).is_ok());
+    assert!(saliency::input::npy_from_bytes(&read("npy/mnist-hw"), Mnist).is_ok());
+    assert!(saliency::input::npy_from_bytes(&read("npy/mnist-hwc-be"), Mnist).is_ok());
+    assert!(saliency::input::npy_from_bytes(&read("npy/cifar"), Cifar10).is_ok());
+    let e = saliency::input::npy_from_bytes(&read("npy/out-of-range"), Mnist).unwrap_err().to_string();
+    assert!(e.contains("outside [0, 1]"), "{e}");
+    let idx = saliency::data::maybe_gunzip(read("idx/images.gz")).expect("gzip");
+    assert!(saliency::data::parse_idx_images(&idx, Path::new("x")).is_ok());
+    let e = saliency::data::parse_idx_images(&read("idx/count-overflow"), Path::new("x")).unwrap_err().to_string();
+    assert!(e.contains("truncated or oversized"), "{e}");
+    assert!(saliency::data::parse_cifar(&read("cifar/record"), Path::new("x")).is_ok());
+    let opts: saliency::attribution::MethodOptions =
+        saliency::validate::options_from_json_text(br#"{"method":"smoothgrad","base":"guided","samples":3}"#)
+            .expect("options");
+    assert_eq!(opts.samples, 3);
+}

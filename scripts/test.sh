@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
-# Sets up and runs every test: native cargo tests (flex and ndarray backends), the WASM tests in
-# headless Chrome, and the browser end-to-end tests against the built site.
+# Sets up and runs every test: formatting and lints, native cargo tests (flex and ndarray
+# backends), the page's pixel code under Node, the WASM tests in headless Chrome, and the browser
+# end-to-end tests against the built site (robustness, abuse and a 10,000-map soak included).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export SALIENCY_DATA="${SALIENCY_DATA:-$(cd .. && pwd)/shared/data}"
 scripts/setup.sh
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-step "native: cargo test --features ndarray"
+step "style: cargo fmt --check, cargo clippy -D warnings"
+cargo fmt --check
+cargo clippy --all-targets -- -D warnings
+
+step "native: cargo test --features ndarray (fuzz seeds and former crashes replayed by tests/fuzz_corpus.rs)"
 cargo test --features ndarray
+
+step "page code: node --test tests/js/ (property tests of the pixel preparation)"
+node --test tests/js/
 
 step "wasm: wasm-pack test --headless --chrome (in a dedicated worker)"
 export WASM_BINDGEN_TEST_TIMEOUT=600

@@ -1,7 +1,7 @@
 // The page: inputs, the model's answer, and the maps. All computation is in worker.js.
 import { Engine, LatestLane } from './engine.js';
 import { loadColormaps, paintColorbar, paintImage, paintMap, paintOverlay } from './colormap.js';
-import { greyFromRGBA, prepareDigit, prepareUpload } from './prepare.js';
+import { greyFromRGBA, prepareDigit, prepareUpload, rgbFromRGBA } from './prepare.js';
 
 const $ = (id) => document.getElementById(id);
 const TITLE = { mnist: 'MNIST', cifar10: 'CIFAR10' };
@@ -21,7 +21,12 @@ const state = {
   compare: null,
 };
 
-const engine = new Engine(() => setStatus('The computation worker was restarted after an error; models reload on demand.'));
+const engine = new Engine((alive) => {
+  // Models live in the worker; a fresh worker fetches them again on its first request.
+  setStatus(alive
+    ? 'The computation worker was restarted after an error; models reload on demand.'
+    : 'The computation worker could not start; Retry tries again.');
+});
 const lane = new LatestLane();
 const compareLane = new LatestLane();
 
@@ -134,6 +139,7 @@ async function switchDataset(dataset) {
   try {
     const [, g] = await Promise.all([ensureModel(dataset), loadGallery(dataset)]);
     if (state.dataset !== dataset) return;
+    setStatus(`${TITLE[dataset]} model ready.`);
     renderGallery(g);
     $('gallery').querySelector('.thumb')?.click();
   } catch (err) {
@@ -251,6 +257,9 @@ async function render() {
   }
   paintImage($('view-original'), r.input.image, side, channels);
   paintMap($('view-heatmap'), r.map, side, cmap, signed);
+  // What the shown map belongs to, for anyone (or any test) checking it matches the controls.
+  Object.assign($('view-heatmap').dataset, { dataset: state.dataset, method: r.request.options.method, input: r.input.name });
+  document.body.dataset.mapsShown = Number(document.body.dataset.mapsShown ?? 0) + 1;
   paintOverlay($('view-overlay'), r.input.image, r.map, side, channels, cmap, signed, opacity);
   paintColorbar($('colorbar'), cmap);
   $('cb-min').textContent = signed ? '−1' : '0';
@@ -260,6 +269,7 @@ async function render() {
   if (r.sanity) {
     let [a, b] = [r.map, r.sanity.map];
     if ($('shared').checked) [a, b] = await sharedMaps([r.reduced, r.sanity.reduced], r.request.post);
+    if (state.result !== r) return; // a newer map arrived meanwhile and drew itself
     paintMap($('sanity-trained'), a, side, cmap, signed);
     paintMap($('sanity-random'), b, side, cmap, signed);
     const depth = r.request.sanityDepth;
@@ -331,9 +341,7 @@ function setupPad() {
       const small = new OffscreenCanvas(32, 32).getContext('2d');
       small.imageSmoothingQuality = 'high';
       small.drawImage(pad, 0, 0, 32, 32);
-      const d = small.getImageData(0, 0, 32, 32).data;
-      image = new Float32Array(3072);
-      for (let i = 0; i < 1024; i++) for (let k = 0; k < 3; k++) image[i * 3 + k] = d[i * 4 + k] / 255;
+      image = rgbFromRGBA(small.getImageData(0, 0, 32, 32).data, 1024);
     }
     setInput({ image, label: null, name: 'drawing', note: 'drawn, prepared like MNIST' });
   };

@@ -1,17 +1,24 @@
 // The page's handle on the computation worker: promise-based calls, a fresh worker after a
 // fatal error (a Rust panic leaves the WASM instance unusable), and a "latest wins" lane so a
 // newer request supersedes one that has not started yet.
+
+/** Restarts in a row without one answer in between before the engine stops retrying by itself. */
+const MAX_SILENT_RESTARTS = 3;
+
 export class Engine {
   constructor(onRestart) {
     this.onRestart = onRestart;
     this.nextId = 1;
+    this.silentRestarts = 0;
     this.start();
   }
 
   start() {
+    this.dead = false;
     this.worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
     this.pending = new Map();
     this.worker.onmessage = ({ data }) => {
+      this.silentRestarts = 0;
       const p = this.pending.get(data.id);
       if (!p) return;
       this.pending.delete(data.id);
@@ -32,11 +39,20 @@ export class Engine {
   restart() {
     this.worker.terminate();
     for (const p of this.pending.values()) p.reject(new Error('the computation worker was restarted'));
+    this.pending.clear();
+    // A worker that cannot even start (its script fails to load) would restart forever: after a
+    // few silent restarts stay down until the next call, which is a user's retry.
+    if (++this.silentRestarts > MAX_SILENT_RESTARTS) {
+      this.dead = true;
+      this.onRestart?.(false);
+      return;
+    }
     this.start();
-    this.onRestart?.();
+    this.onRestart?.(true);
   }
 
   call(type, payload = {}) {
+    if (this.dead) { this.silentRestarts = 0; this.start(); }
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });

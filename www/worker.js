@@ -65,12 +65,18 @@ self.onmessage = async ({ data }) => {
   const { id, type } = data;
   try {
     await ready;
-    const result = await handlers[type](data);
+    // An instance that has panicked is never used again, whatever called into it.
+    const earlier = lastPanic();
+    if (earlier) throw new WebAssembly.RuntimeError(earlier);
+    const handler = handlers[type];
+    if (!handler) throw new Error(`unknown request '${type}'`);
+    const result = await handler(data);
     self.postMessage({ id, ok: true, result });
   } catch (err) {
     // A Rust panic surfaces as a trap ("unreachable"); report its message, and tell the page
     // this instance is spent so it starts a fresh worker.
-    const panic = lastPanic?.();
+    let panic = null;
+    try { panic = lastPanic(); } catch { /* the module never loaded */ }
     const message = panic ? `internal error: ${panic}` : (err?.message ?? String(err));
     self.postMessage({ id, ok: false, error: message, fatal: Boolean(panic) || err instanceof WebAssembly.RuntimeError });
   }

@@ -1,91 +1,13 @@
 // Browser end-to-end tests: the built site (www/) served on 127.0.0.1, driven by playwright-core
 // in Debian's headless Chromium. Run by scripts/test.sh after scripts/build-web.sh.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { chromium } from 'playwright-core';
-import { serve } from '../../scripts/serve.mjs';
+import { ROOT, SHOTS, answer, distinctColors, pick, pixels, recompute, settled, useSite } from './harness.mjs';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
-const SHOTS = `${ROOT}screenshots`;
 const TUTORIAL_INDICES = [0, 12, 38, 83, 112, 74, 190];
-let server;
-let browser;
-let base;
-
-before(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  server = await serve(`${ROOT}www`, 0);
-  base = `http://127.0.0.1:${server.address().port}/`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
-
-async function open() {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
-  const page = await context.newPage();
-  const errors = [];
-  const foreign = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(e.message));
-  context.on('request', (r) => {
-    const u = r.url();
-    if (!u.startsWith(base) && !u.startsWith('data:') && !u.startsWith('blob:')) foreign.push(u);
-  });
-  await page.goto(base);
-  await settled(page);
-  return { page, context, errors, foreign };
-}
-
-/** Waits until a map is shown and no computation is running. */
-async function settled(page) {
-  await page.waitForFunction(() => document.getElementById('figure-title').textContent.includes('target =')
-    && !document.body.classList.contains('busy'), null, { timeout: 120_000 });
-}
-
-/** Runs `action` and waits for the map it triggers. */
-async function recompute(page, action) {
-  const before = await page.evaluate(() => document.getElementById('timing').textContent);
-  await action();
-  await page.waitForFunction((t) => {
-    const now = document.getElementById('timing').textContent;
-    return !document.body.classList.contains('busy') && now !== t && !now.startsWith('Computing');
-  }, before, { timeout: 120_000 });
-}
-
-const pixels = (page, id) => page.evaluate((id) => {
-  const c = document.getElementById(id);
-  return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data);
-}, id);
-
-function distinctColors(px) {
-  const s = new Set();
-  for (let i = 0; i < px.length; i += 4) s.add(`${px[i]},${px[i + 1]},${px[i + 2]}`);
-  return s.size;
-}
-
-const answer = (page) => page.evaluate(() => {
-  const bars = [...document.querySelectorAll('#bars .bar')];
-  return {
-    predicted: bars.findIndex((b) => b.classList.contains('predicted')),
-    truth: bars.findIndex((b) => b.classList.contains('truth')),
-    target: bars.findIndex((b) => b.getAttribute('aria-pressed') === 'true'),
-    title: document.getElementById('figure-title').textContent,
-  };
-});
-
-async function pick(page, index) {
-  await recompute(page, () => page.click(`#gallery .thumb[data-index="${index}"]`));
-}
+const site = useSite();
+const open = (o) => site.open(o);
 
 describe('the demo page', () => {
   test('loads with no console error and no request to another origin', async () => {
@@ -194,7 +116,10 @@ describe('the demo page', () => {
     await page.waitForSelector('#error:not([hidden])');
     assert.match(await page.textContent('#error-text'), /not an image/);
     await page.setInputFiles('#file', { name: 'broken.png', mimeType: 'image/png', buffer: Buffer.from('not really a png') });
-    await page.waitForFunction(() => /could not be decoded/.test(document.getElementById('error-text').textContent));
+    await page.waitForFunction(() => /broken\.png.* is not an image/.test(document.getElementById('error-text').textContent));
+    // A real PNG cut short: recognised by its signature, refused by the decoder.
+    await page.setInputFiles('#file', { name: 'cut.png', mimeType: 'image/png', buffer: Buffer.from(png, 'base64').subarray(0, 60) });
+    await page.waitForFunction(() => /could not be decoded as a PNG/.test(document.getElementById('error-text').textContent));
     // A huge file is refused before decoding.
     const huge = await page.evaluate(async () => {
       const { prepareUpload } = await import('./prepare.js');

@@ -1,0 +1,87 @@
+// Shared by the browser end-to-end tests: the built site (www/) served on 127.0.0.1 and driven
+// by playwright-core in Debian's headless Chromium, plus helpers that read the page as a user sees it.
+import { after, before } from 'node:test';
+import { mkdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+import { serve } from '../../scripts/serve.mjs';
+
+export const ROOT = new URL('../../', import.meta.url).pathname;
+export const SHOTS = `${ROOT}screenshots`;
+
+/** Starts the server and the browser before the file's tests and stops them after. */
+export function useSite({ extraArgs = [] } = {}) {
+  const site = {};
+  before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    site.server = await serve(`${ROOT}www`, 0);
+    site.base = `http://127.0.0.1:${site.server.address().port}/`;
+    site.browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+      args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
+    });
+  });
+  after(async () => {
+    await site.browser?.close();
+    site.server?.close();
+  });
+  /** A fresh context on the page, with console errors and any request leaving the origin recorded. */
+  site.open = async ({ wait = true, viewport = { width: 1280, height: 1000 } } = {}) => {
+    const context = await site.browser.newContext({ viewport, acceptDownloads: true });
+    const page = await context.newPage();
+    const errors = [];
+    const foreign = [];
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('pageerror', (e) => errors.push(e.message));
+    context.on('request', (r) => {
+      const u = r.url();
+      if (!u.startsWith(site.base) && !u.startsWith('data:') && !u.startsWith('blob:')) foreign.push(u);
+    });
+    await page.goto(site.base);
+    if (wait) await settled(page);
+    return { page, context, errors, foreign };
+  };
+  return site;
+}
+
+/** Waits until a map is shown and no computation is running. */
+export async function settled(page) {
+  await page.waitForFunction(() => document.getElementById('figure-title').textContent.includes('target =')
+    && !document.body.classList.contains('busy'), null, { timeout: 120_000 });
+}
+
+/** Runs `action` and waits for the map it triggers (the page counts the maps it has drawn). */
+export async function recompute(page, action) {
+  const before = await page.evaluate(() => document.body.dataset.mapsShown);
+  await action();
+  await page.waitForFunction((n) => !document.body.classList.contains('busy') && document.body.dataset.mapsShown !== n,
+    before, { timeout: 120_000 });
+}
+
+export const pixels = (page, id) => page.evaluate((id) => {
+  const c = document.getElementById(id);
+  return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data);
+}, id);
+
+export function distinctColors(px) {
+  const s = new Set();
+  for (let i = 0; i < px.length; i += 4) s.add(`${px[i]},${px[i + 1]},${px[i + 2]}`);
+  return s.size;
+}
+
+/** The class bars as a user reads them. */
+export const answer = (page) => page.evaluate(() => {
+  const bars = [...document.querySelectorAll('#bars .bar')];
+  return {
+    predicted: bars.findIndex((b) => b.classList.contains('predicted')),
+    truth: bars.findIndex((b) => b.classList.contains('truth')),
+    target: bars.findIndex((b) => b.getAttribute('aria-pressed') === 'true'),
+    title: document.getElementById('figure-title').textContent,
+    percents: bars.map((b) => b.querySelector('.bar-value').textContent),
+    text: document.getElementById('answer').textContent,
+  };
+});
+
+export async function pick(page, index) {
+  await recompute(page, () => page.click(`#gallery .thumb[data-index="${index}"]`));
+}

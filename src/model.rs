@@ -6,9 +6,9 @@ use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig};
 use burn::tensor::activation::relu;
-use burn::tensor::module::{max_pool2d, max_pool2d_with_indices};
-use burn::tensor::ops::MaxPoolOptions;
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::module::{conv_transpose2d, max_pool2d, max_pool2d_with_indices, max_pool2d_with_indices_backward};
+use burn::tensor::ops::{ConvTransposeOptions, MaxPoolOptions};
+use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
@@ -93,22 +93,121 @@ pub struct Cnn {
     pub dropout: Dropout,
 }
 
-/// Every intermediate of one forward pass; attribution methods read what they need from it.
+/// The network's layers in order. The forward pass, the trace the attribution methods read and
+/// the explicit backward pass of guided backprop / deconvnet all walk this one list, so a change
+/// to the architecture is one edit here (plus its weights in `Cnn`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layer {
+    Conv1,
+    Conv2,
+    Relu,
+    /// 2x2 max pooling, stride 2; the gradient goes to the first maximum in row-major order.
+    Pool,
+    /// Active only while training.
+    Dropout,
+    /// (C, H, W) -> C*H*W.
+    Flatten,
+    Fc1,
+    Fc2,
+}
+
+pub const LAYERS: [Layer; 12] = [
+    Layer::Conv1,
+    Layer::Relu,
+    Layer::Pool,
+    Layer::Dropout,
+    Layer::Conv2,
+    Layer::Relu,
+    Layer::Pool,
+    Layer::Dropout,
+    Layer::Flatten,
+    Layer::Fc1,
+    Layer::Relu,
+    Layer::Fc2,
+];
+
+/// Where the CAM family reads activations: the output of conv1's and conv2's ReLUs, as positions
+/// in `LAYERS` (the activation entering that layer).
+pub const CONV1_OUT: usize = 2;
+pub const CONV2_OUT: usize = 6;
+
+/// How a ReLU passes the upstream gradient g back, given its pre-activation x.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReluRule {
+    /// g * [x > 0]: the true gradient.
+    Gradient,
+    /// g * [x > 0] * [g > 0] (Springenberg et al.).
+    Guided,
+    /// max(g, 0), ignoring the forward sign (Zeiler & Fergus; keras-vis "rectified").
+    Deconvnet,
+}
+
+/// An activation between layers: feature maps [N,C,H,W] before Flatten, vectors [N,F] after.
+#[derive(Clone, Debug)]
+pub enum Activation {
+    Maps(Tensor<4>),
+    Flat(Tensor<2>),
+}
+
+impl Activation {
+    pub fn maps(self) -> Tensor<4> {
+        match self {
+            Activation::Maps(t) => t,
+            Activation::Flat(t) => {
+                let [n, f] = t.dims();
+                t.reshape([n, f, 1, 1])
+            }
+        }
+    }
+    pub fn flat(self) -> Tensor<2> {
+        match self {
+            Activation::Flat(t) => t,
+            Activation::Maps(t) => t.flatten(1, 3),
+        }
+    }
+}
+
+/// Every intermediate of one forward pass (inference, no dropout): the activation entering each
+/// layer of `LAYERS`, the pooling switches, and the logits.
 pub struct Trace {
-    pub conv1_pre: Tensor<4>,
-    pub conv1: Tensor<4>,
-    pub pool1_indices: Tensor<4, Int>,
-    pub pool1: Tensor<4>,
-    pub conv2_pre: Tensor<4>,
-    /// Conv2 output after its ReLU: Grad-CAM's A.
-    pub conv2: Tensor<4>,
-    pub pool2_indices: Tensor<4, Int>,
-    pub fc1_pre: Tensor<2>,
+    pub inputs: Vec<Activation>,
+    pub pool_indices: Vec<Option<Tensor<4, Int>>>,
     pub logits: Tensor<2>,
+}
+
+impl Trace {
+    fn maps(&self, at: usize) -> Tensor<4> {
+        self.inputs[at].clone().maps()
+    }
+    /// conv1's output before its ReLU.
+    pub fn conv1_pre(&self) -> Tensor<4> {
+        self.maps(CONV1_OUT - 1)
+    }
+    /// conv2's output before its ReLU.
+    pub fn conv2_pre(&self) -> Tensor<4> {
+        self.maps(CONV2_OUT - 1)
+    }
+    /// conv2's output after its ReLU: Grad-CAM's A.
+    pub fn conv2(&self) -> Tensor<4> {
+        self.maps(CONV2_OUT)
+    }
+    /// fc1's output before its ReLU.
+    pub fn fc1_pre(&self) -> Tensor<2> {
+        self.inputs[LAYERS.len() - 2].clone().flat()
+    }
 }
 
 pub fn pool_options() -> MaxPoolOptions<2> {
     MaxPoolOptions::new([2, 2])
+}
+
+fn relu_back<const D: usize>(rule: ReluRule, pre: Tensor<D>, g: Tensor<D>) -> Tensor<D> {
+    let off = |pre: Tensor<D>| -> Tensor<D, Bool> { pre.lower_equal_elem(0.0) };
+    match rule {
+        ReluRule::Gradient => g.mask_fill(off(pre), 0.0),
+        ReluRule::Guided => g.clamp_min(0.0).mask_fill(off(pre), 0.0),
+        ReluRule::Deconvnet => g.clamp_min(0.0),
+    }
 }
 
 impl Cnn {
@@ -132,38 +231,121 @@ impl Cnn {
         self.conv1.weight.val().device()
     }
 
-    /// Input [N,C,H,W] -> conv2 after ReLU [N,64,h,w]. Dropout is active only while training.
-    pub fn features(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = relu(self.conv1.forward(x));
-        let x = self.dropout.forward(max_pool2d(x, pool_options()));
-        relu(self.conv2.forward(x))
+    /// One layer forward.
+    fn apply(&self, layer: Layer, x: Activation) -> Activation {
+        match layer {
+            Layer::Conv1 => Activation::Maps(self.conv1.forward(x.maps())),
+            Layer::Conv2 => Activation::Maps(self.conv2.forward(x.maps())),
+            Layer::Relu => match x {
+                Activation::Maps(t) => Activation::Maps(relu(t)),
+                Activation::Flat(t) => Activation::Flat(relu(t)),
+            },
+            Layer::Pool => Activation::Maps(max_pool2d(x.maps(), pool_options())),
+            Layer::Dropout => match x {
+                Activation::Maps(t) => Activation::Maps(self.dropout.forward(t)),
+                Activation::Flat(t) => Activation::Flat(self.dropout.forward(t)),
+            },
+            Layer::Flatten => Activation::Flat(x.flat()),
+            Layer::Fc1 => Activation::Flat(self.fc1.forward(x.flat())),
+            Layer::Fc2 => Activation::Flat(self.fc2.forward(x.flat())),
+        }
     }
 
-    /// conv2's activations -> logits; Grad-CAM differentiates through this half alone.
+    /// Runs `LAYERS[from..to]` on `x`.
+    pub fn run(&self, x: Activation, from: usize, to: usize) -> Activation {
+        LAYERS[from..to].iter().fold(x, |a, &layer| self.apply(layer, a))
+    }
+
+    /// Input [N,C,H,W] -> the activation entering `LAYERS[at]` (e.g. `CONV2_OUT`: conv2 after
+    /// its ReLU, [N,64,h,w]). Dropout is active only while training.
+    pub fn features_at(&self, x: Tensor<4>, at: usize) -> Tensor<4> {
+        self.run(Activation::Maps(x), 0, at).maps()
+    }
+
+    /// The activation entering `LAYERS[at]` -> logits; the CAM family differentiates this half.
+    pub fn head_from(&self, a: Tensor<4>, at: usize) -> Tensor<2> {
+        self.run(Activation::Maps(a), at, LAYERS.len()).flat()
+    }
+
+    /// Input [N,C,H,W] -> conv2 after ReLU [N,64,h,w].
+    pub fn features(&self, x: Tensor<4>) -> Tensor<4> {
+        self.features_at(x, CONV2_OUT)
+    }
+
+    /// conv2's activations -> logits.
     pub fn head(&self, conv2: Tensor<4>) -> Tensor<2> {
-        let x = self.dropout.forward(max_pool2d(conv2, pool_options()));
-        let x: Tensor<2> = x.flatten(1, 3);
-        let x = relu(self.fc1.forward(x));
-        self.fc2.forward(x)
+        self.head_from(conv2, CONV2_OUT)
     }
 
     /// Input [N,C,H,W] in [0,1] -> logits [N,10].
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
-        self.head(self.features(x))
+        self.run(Activation::Maps(x), 0, LAYERS.len()).flat()
     }
 
     /// Forward pass keeping every intermediate (inference only, no dropout).
     pub fn trace(&self, x: Tensor<4>) -> Trace {
-        let conv1_pre = self.conv1.forward(x);
-        let conv1 = relu(conv1_pre.clone());
-        let (pool1, pool1_indices) = max_pool2d_with_indices(conv1.clone(), pool_options());
-        let conv2_pre = self.conv2.forward(pool1.clone());
-        let conv2 = relu(conv2_pre.clone());
-        let (pool2, pool2_indices) = max_pool2d_with_indices(conv2.clone(), pool_options());
-        let fc1_pre = self.fc1.forward(pool2.flatten(1, 3));
-        let logits = self.fc2.forward(relu(fc1_pre.clone()));
-        Trace { conv1_pre, conv1, pool1_indices, pool1, conv2_pre, conv2, pool2_indices, fc1_pre, logits }
+        let mut inputs = Vec::with_capacity(LAYERS.len());
+        let mut pool_indices = Vec::with_capacity(LAYERS.len());
+        let mut a = Activation::Maps(x);
+        for &layer in &LAYERS {
+            inputs.push(a.clone());
+            let (next, indices) = match layer {
+                Layer::Pool => {
+                    let (out, idx) = max_pool2d_with_indices(a.maps(), pool_options());
+                    (Activation::Maps(out), Some(idx))
+                }
+                Layer::Dropout => (a, None),
+                _ => (self.apply(layer, a), None),
+            };
+            pool_indices.push(indices);
+            a = next;
+        }
+        Trace { inputs, pool_indices, logits: a.flat() }
     }
+
+    /// The backward pass written out over `LAYERS`, from a gradient `seed` at the logits to the
+    /// input, with every ReLU's backward replaced by `rule` (`Gradient` gives the true gradient).
+    pub fn backward(&self, t: &Trace, seed: Tensor<2>, rule: ReluRule) -> Tensor<4> {
+        let mut g = Activation::Flat(seed);
+        for (i, &layer) in LAYERS.iter().enumerate().rev() {
+            let input = t.inputs[i].clone();
+            g = match layer {
+                Layer::Fc1 => Activation::Flat(g.flat().matmul(self.fc1.weight.val().transpose())),
+                Layer::Fc2 => Activation::Flat(g.flat().matmul(self.fc2.weight.val().transpose())),
+                Layer::Relu => match input {
+                    Activation::Maps(pre) => Activation::Maps(relu_back(rule, pre, g.maps())),
+                    Activation::Flat(pre) => Activation::Flat(relu_back(rule, pre, g.flat())),
+                },
+                Layer::Flatten => {
+                    let dims = input.maps().dims();
+                    Activation::Maps(g.flat().reshape(dims))
+                }
+                Layer::Pool => {
+                    let indices = t.pool_indices[i].clone().unwrap_or_else(|| Tensor::zeros([1, 1, 1, 1], &self.device()));
+                    let back = max_pool2d_with_indices_backward(
+                        input.maps(),
+                        [2, 2],
+                        [2, 2],
+                        [0, 0],
+                        [1, 1],
+                        false,
+                        g.maps(),
+                        indices,
+                    );
+                    Activation::Maps(back)
+                }
+                Layer::Dropout => g,
+                Layer::Conv1 => Activation::Maps(conv_back(g.maps(), self.conv1.weight.val())),
+                Layer::Conv2 => Activation::Maps(conv_back(g.maps(), self.conv2.weight.val())),
+            };
+        }
+        g.maps()
+    }
+}
+
+/// A valid 3x3 convolution's backward with respect to its input.
+fn conv_back(g: Tensor<4>, weight: Tensor<4>) -> Tensor<4> {
+    conv_transpose2d(g, weight, None, ConvTransposeOptions::new([1, 1], [0, 0], [0, 0], [1, 1], 1))
 }
 
 /// Turns a batch of H x W x C images (the layout of PNGs, npy files and JS arrays) into the

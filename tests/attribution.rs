@@ -206,22 +206,22 @@ fn vjp_chain(net: &Network, x: &Tensor<4>, target: usize, rule: ReluRule) -> Vec
     let mut seed = vec![0f32; 10];
     seed[target] = 1.0;
     let seed = Tensor::<2>::from_data(TensorData::new(seed, [1, 10]), &device);
-    let r3 = t.fc1_pre.clone().clamp_min(0.0);
+    let r3 = t.fc1_pre().clamp_min(0.0);
     let g = vjp(|r| m.fc2.forward(r), r3, seed);
     let g = Tensor::<2>::from_data(
-        TensorData::new(apply_rule(rule, &to_vec(t.fc1_pre.clone()), &to_vec(g)), [1, 256]),
+        TensorData::new(apply_rule(rule, &to_vec(t.fc1_pre()), &to_vec(g)), [1, 256]),
         &device,
     );
-    let g = vjp(|r| m.fc1.forward(max_pool2d(r, pool_options()).flatten(1, 3)), relu_out(&t.conv2_pre), g);
+    let g = vjp(|r| m.fc1.forward(max_pool2d(r, pool_options()).flatten(1, 3)), relu_out(&t.conv2_pre()), g);
     let dims = g.dims();
     let g = Tensor::<4>::from_data(
-        TensorData::new(apply_rule(rule, &to_vec(t.conv2_pre.clone()), &to_vec(g)), dims),
+        TensorData::new(apply_rule(rule, &to_vec(t.conv2_pre()), &to_vec(g)), dims),
         &device,
     );
-    let g = vjp(|r| m.conv2.forward(max_pool2d(r, pool_options())), relu_out(&t.conv1_pre), g);
+    let g = vjp(|r| m.conv2.forward(max_pool2d(r, pool_options())), relu_out(&t.conv1_pre()), g);
     let dims = g.dims();
     let g = Tensor::<4>::from_data(
-        TensorData::new(apply_rule(rule, &to_vec(t.conv1_pre.clone()), &to_vec(g)), dims),
+        TensorData::new(apply_rule(rule, &to_vec(t.conv1_pre()), &to_vec(g)), dims),
         &device,
     );
     hwc(vjp(|x| m.conv1.forward(x), x.clone(), g))

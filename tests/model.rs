@@ -17,9 +17,9 @@ fn output_and_stage_shapes_for_both_datasets() {
         let x = Tensor::<4>::zeros([3, kind.channels(), kind.side(), kind.side()], &default_device());
         assert_eq!(m.forward(x.clone()).dims(), [3, 10]);
         let t = m.trace(x);
-        assert_eq!(t.conv1_pre.dims(), [3, 32, kind.side() - 2, kind.side() - 2]);
-        assert_eq!(t.conv2.dims(), [3, 64, a_side, a_side]);
-        assert_eq!(t.fc1_pre.dims(), [3, 256]);
+        assert_eq!(t.conv1_pre().dims(), [3, 32, kind.side() - 2, kind.side() - 2]);
+        assert_eq!(t.conv2().dims(), [3, 64, a_side, a_side]);
+        assert_eq!(t.fc1_pre().dims(), [3, 256]);
         assert_eq!(t.logits.dims(), [3, 10]);
         assert_eq!(kind.flat_features(), flat);
         assert_eq!(kind.conv2_side(), a_side);

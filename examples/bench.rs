@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use saliency::DatasetKind;
-use saliency::attribution::{MethodKind, MethodOptions, Network};
+use saliency::attribution::{METHODS, MethodOptions, Network};
 use saliency::backend::default_device;
 use saliency::explain::explain;
 use saliency::weights;
@@ -25,8 +25,8 @@ fn main() {
             }
         };
         let img: Vec<f32> = (0..kind.input_len()).map(|i| ((i * 37) % 101) as f32 / 100.0).collect();
-        for method in MethodKind::ALL {
-            let opts = MethodOptions { method, ..MethodOptions::default() };
+        for method in METHODS {
+            let Ok(opts) = MethodOptions::new(method.id) else { continue };
             let _ = explain(&net, &img, &opts); // warm-up
             let mut t: Vec<f64> = (0..reps)
                 .map(|_| {
@@ -36,7 +36,7 @@ fn main() {
                 })
                 .collect();
             t.sort_by(f64::total_cmp);
-            println!("{:8} {:15} median {:8.2} ms  (min {:.2})", kind.id(), method.id(), t[t.len() / 2], t[0]);
+            println!("{:8} {:15} median {:8.2} ms  (min {:.2})", kind.id(), method.id, t[t.len() / 2], t[0]);
         }
     }
 }

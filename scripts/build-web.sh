@@ -3,7 +3,7 @@
 # (www/pretrained). The www/ folder is then self-contained: copy it to any static host.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-wasm-pack build --target web --release --no-typescript --no-pack --out-dir www/pkg -- --no-default-features
+wasm-pack build --target web --release --no-pack --out-dir www/pkg -- --no-default-features
 mkdir -p www/pretrained
 cp pretrained/mnist.safetensors pretrained/cifar10.safetensors pretrained/*.json www/pretrained/
 ls -l www/pkg/*.wasm | awk '{printf "[build] %s: %.0f KB raw", $9, $5/1024}'

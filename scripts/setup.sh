@@ -32,8 +32,8 @@ fi
 # Debian's binaryen 108 wasm-opt breaks the module; we build with wasm-opt off
 # (Cargo.toml), so nothing to install for it.
 
-if [ ! -d node_modules/playwright-core ]; then
-  log "installing playwright-core from npm (no browser download: Debian's chromium is used)"
+if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/typescript ]; then
+  log "installing playwright-core and typescript from npm (no browser download: Debian's chromium is used)"
   npm ci --no-audit --no-fund --silent
 fi
 log "ready"

@@ -19,6 +19,15 @@ pub enum Error {
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
+    /// The message without its category ("input: ", "options: "), for re-wrapping under a file
+    /// name or another layer's prefix.
+    pub fn detail(self) -> String {
+        match self {
+            Error::Input(m) | Error::Options(m) | Error::Data(m) | Error::Weights(m) => m,
+            other => other.to_string(),
+        }
+    }
+
     pub fn file(path: impl AsRef<std::path::Path>, message: impl std::fmt::Display) -> Self {
         Error::File { path: path.as_ref().display().to_string(), message: message.to_string() }
     }

@@ -4,7 +4,7 @@
 use burn::tensor::Tensor;
 use serde::Serialize;
 
-use crate::attribution::{IntegratedGradients, MethodKind, MethodOptions, Network, completeness_gap, resolve_targets};
+use crate::attribution::{MethodOptions, Network, resolve_targets};
 use crate::model::{argmax, images_to_tensor, softmax, tensor_to_hwc};
 use crate::{Error, Result};
 
@@ -19,7 +19,8 @@ pub struct Explanation {
     #[serde(skip)]
     pub raw: Vec<f32>,
     pub raw_channels: usize,
-    /// IG only: sum of attributions minus (logit(x) - logit(baseline)).
+    /// The method's convergence report, where it has one (IG: sum of attributions minus
+    /// (logit(x) - logit(baseline))).
     pub completeness_gap: Option<f32>,
 }
 
@@ -55,17 +56,7 @@ pub fn explain(net: &Network, image: &[f32], opts: &MethodOptions) -> Result<Exp
     let method = opts.build(net)?;
     let attr = method.attribute(net, &x, &targets)?;
     let raw_channels = attr.dims()[1];
-    let completeness = if opts.method == MethodKind::Ig {
-        let ig = IntegratedGradients {
-            baseline: opts.baseline.clone(),
-            steps: opts.steps,
-            batch_size: opts.effective_batch(),
-        };
-        let base = ig.baseline_tensor(&x)?;
-        Some(completeness_gap(net, &x, &base, &attr, &targets)[0])
-    } else {
-        None
-    };
+    let completeness = method.convergence(net, &x, &attr, &targets)?.map(|gaps| gaps[0]);
     let raw = tensor_to_hwc(attr);
     if raw.iter().any(|v| !v.is_finite()) {
         return Err(Error::Input("the attribution is not finite (are the weights sound?)".into()));

@@ -28,6 +28,8 @@ pub mod train;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
+#[cfg(target_arch = "wasm32")]
+mod wasm_types;
 
 pub use error::{Error, Result};
 pub use model::{Cnn, DatasetKind};

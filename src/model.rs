@@ -321,7 +321,8 @@ impl Cnn {
                     Activation::Maps(g.flat().reshape(dims))
                 }
                 Layer::Pool => {
-                    let indices = t.pool_indices[i].clone().unwrap_or_else(|| Tensor::zeros([1, 1, 1, 1], &self.device()));
+                    let indices =
+                        t.pool_indices[i].clone().unwrap_or_else(|| Tensor::zeros([1, 1, 1, 1], &self.device()));
                     let back = max_pool2d_with_indices_backward(
                         input.maps(),
                         [2, 2],

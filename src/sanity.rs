@@ -32,3 +32,39 @@ pub fn randomize_cascade(model: &Cnn, depth: usize, seed: u64) -> Cnn {
     }
     set.to_model(&model.device())
 }
+
+/// Spearman rank correlation of two equally long maps: Pearson correlation of their ranks, ties
+/// sharing their mean rank (scipy.stats.spearmanr). 0 when either map is constant.
+pub fn spearman(a: &[f32], b: &[f32]) -> f64 {
+    fn ranks(v: &[f32]) -> Vec<f64> {
+        let mut idx: Vec<usize> = (0..v.len()).collect();
+        idx.sort_by(|&i, &j| v[i].total_cmp(&v[j]));
+        let mut r = vec![0f64; v.len()];
+        let mut i = 0;
+        while i < idx.len() {
+            let mut j = i;
+            while j + 1 < idx.len() && v[idx[j + 1]] == v[idx[i]] {
+                j += 1;
+            }
+            for &k in &idx[i..=j] {
+                r[k] = (i + j) as f64 / 2.0;
+            }
+            i = j + 1;
+        }
+        r
+    }
+    let n = a.len().min(b.len());
+    if n == 0 {
+        return 0.0;
+    }
+    let (ra, rb) = (ranks(&a[..n]), ranks(&b[..n]));
+    let mean = |r: &[f64]| r.iter().sum::<f64>() / n as f64;
+    let (ma, mb) = (mean(&ra), mean(&rb));
+    let (mut cov, mut va, mut vb) = (0.0, 0.0, 0.0);
+    for (x, y) in ra.iter().zip(&rb) {
+        cov += (x - ma) * (y - mb);
+        va += (x - ma).powi(2);
+        vb += (y - mb).powi(2);
+    }
+    if va == 0.0 || vb == 0.0 { 0.0 } else { cov / (va * vb).sqrt() }
+}

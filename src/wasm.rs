@@ -42,7 +42,8 @@ fn js_err(e: impl std::fmt::Display) -> JsError {
 
 /// A JS options object -> typed options, through the same JSON path the CLI tests and the fuzz
 /// targets use, so unknown keys, wrong types and non-finite numbers are refused by name.
-fn options<T: DeserializeOwned + Default>(v: JsValue) -> Result<T, JsError> {
+fn parse_options<T: DeserializeOwned + Default>(v: Option<JsValue>) -> Result<T, JsError> {
+    let Some(v) = v else { return Ok(T::default()) };
     if v.is_undefined() || v.is_null() {
         return Ok(T::default());
     }
@@ -176,8 +177,13 @@ impl Model {
     /// Runs a method. `options` is a plain object ({method, base, target, samples, noise, seed,
     /// steps, baseline, patch, stride, batchSize}); returns {raw: Float32Array, rawChannels,
     /// logits, probabilities, predicted, target, completenessGap}.
-    pub fn explain(&self, image: &[f32], options_js: JsValue) -> Result<JsValue, JsError> {
-        let opts: MethodOptions = options(options_js)?;
+    #[wasm_bindgen(unchecked_return_type = "Explanation")]
+    pub fn explain(
+        &self,
+        image: &[f32],
+        #[wasm_bindgen(unchecked_param_type = "ExplainOptions")] options: Option<JsValue>,
+    ) -> Result<JsValue, JsError> {
+        let opts: MethodOptions = parse_options(options)?;
         let e = explain(&self.net, image, &opts).map_err(js_err)?;
         let out: JsValue = serde_wasm_bindgen::to_value(&e).map_err(js_err)?;
         let raw = Float32Array::from(e.raw.as_slice());
@@ -194,16 +200,24 @@ impl Model {
 
 /// Sign view + channel reduction, without normalisation (for a colour scale shared by maps).
 #[wasm_bindgen(js_name = reduceChannels)]
-pub fn reduce_channels(raw: &[f32], channels: usize, options_js: JsValue) -> Result<Vec<f32>, JsError> {
-    let pp = post_options(options_js)?;
+pub fn reduce_channels(
+    raw: &[f32],
+    channels: usize,
+    #[wasm_bindgen(unchecked_param_type = "PostOptions")] options: Option<JsValue>,
+) -> Result<Vec<f32>, JsError> {
+    let pp = post_options(options)?;
     postprocess::check_raw(raw, channels).map_err(js_err)?;
     Ok(postprocess::reduce(raw, channels, pp.sign, pp.reduce))
 }
 
 /// The whole post-processing: raw H x W x C attribution -> H x W map.
 #[wasm_bindgen(js_name = toMap)]
-pub fn to_map(raw: &[f32], channels: usize, options_js: JsValue) -> Result<Vec<f32>, JsError> {
-    let pp = post_options(options_js)?;
+pub fn to_map(
+    raw: &[f32],
+    channels: usize,
+    #[wasm_bindgen(unchecked_param_type = "PostOptions")] options: Option<JsValue>,
+) -> Result<Vec<f32>, JsError> {
+    let pp = post_options(options)?;
     postprocess::check_raw(raw, channels).map_err(js_err)?;
     Ok(postprocess::to_map(raw, channels, &pp))
 }
@@ -211,8 +225,11 @@ pub fn to_map(raw: &[f32], channels: usize, options_js: JsValue) -> Result<Vec<f
 /// Normalisation alone, for maps already reduced (e.g. several maps concatenated so they share
 /// one colour scale).
 #[wasm_bindgen(js_name = normalizeMap)]
-pub fn normalize_map(reduced: &[f32], options_js: JsValue) -> Result<Vec<f32>, JsError> {
-    let pp = post_options(options_js)?;
+pub fn normalize_map(
+    reduced: &[f32],
+    #[wasm_bindgen(unchecked_param_type = "PostOptions")] options: Option<JsValue>,
+) -> Result<Vec<f32>, JsError> {
+    let pp = post_options(options)?;
     postprocess::check_raw(reduced, 1).map_err(js_err)?;
     Ok(postprocess::normalize(reduced, pp.normalize, pp.sign == postprocess::SignView::Signed))
 }
@@ -225,8 +242,8 @@ fn whole_number(x: f64, what: &str, lo: usize, hi: usize) -> Result<usize, JsErr
     Ok(x as usize)
 }
 
-fn post_options(v: JsValue) -> Result<PostProcess, JsError> {
-    let pp: PostProcess = options(v)?;
+fn post_options(v: Option<JsValue>) -> Result<PostProcess, JsError> {
+    let pp: PostProcess = parse_options(v)?;
     pp.check().map_err(js_err)?;
     Ok(pp)
 }
@@ -238,8 +255,64 @@ pub fn panic_for_tests() {
     panic!("panic requested by a test");
 }
 
-/// Names of every method, for building menus.
+/// Ids of every method, in menu order.
 #[wasm_bindgen(js_name = methods)]
 pub fn methods() -> Vec<String> {
-    crate::attribution::MethodKind::ALL.iter().map(|m| m.id().to_string()).collect()
+    crate::attribution::METHODS.iter().map(|m| m.id.to_string()).collect()
+}
+
+/// The method registry: for each method its id, name, description, parameters (key, label,
+/// help, kind with default and range, shown), convergence report and whether it can be wrapped.
+/// The page builds its menus and controls from this.
+#[wasm_bindgen(js_name = registry, unchecked_return_type = "MethodInfo[]")]
+pub fn registry() -> Result<JsValue, JsError> {
+    to_js(&crate::attribution::METHODS)
+}
+
+/// The datasets: id, title (as the tutorial's figures spell it), side, channels, class names.
+#[wasm_bindgen(js_name = datasets, unchecked_return_type = "DatasetInfo[]")]
+pub fn datasets() -> Result<JsValue, JsError> {
+    let all: Vec<DatasetInfo> = DatasetKind::ALL.iter().map(|&k| DatasetInfo::of(k)).collect();
+    to_js(&all)
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DatasetInfo {
+    id: &'static str,
+    title: &'static str,
+    side: usize,
+    channels: usize,
+    class_names: [&'static str; crate::model::NUM_CLASSES],
+}
+
+impl DatasetInfo {
+    fn of(k: DatasetKind) -> Self {
+        DatasetInfo {
+            id: k.id(),
+            title: k.title(),
+            side: k.side(),
+            channels: k.channels(),
+            class_names: k.class_names(),
+        }
+    }
+}
+
+/// Spearman rank correlation of two maps of equal length (ties get their mean rank).
+#[wasm_bindgen(js_name = rankCorrelation)]
+pub fn rank_correlation(a: &[f32], b: &[f32]) -> Result<f64, JsError> {
+    if a.len() != b.len() || a.is_empty() {
+        return Err(js_err(format!(
+            "rankCorrelation needs two maps of equal, non-zero length (got {} and {})",
+            a.len(),
+            b.len()
+        )));
+    }
+    validate::check_finite(a, "first map").map_err(js_err)?;
+    validate::check_finite(b, "second map").map_err(js_err)?;
+    Ok(crate::sanity::spearman(a, b))
+}
+
+fn to_js<T: serde::Serialize + ?Sized>(v: &T) -> Result<JsValue, JsError> {
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(js_err)
 }

@@ -6,14 +6,15 @@ mod common;
 use burn::tensor::module::max_pool2d;
 use burn::tensor::{Tensor, TensorData};
 use saliency::attribution::{
-    Attribution, GradCam, IntegratedGradients, MethodKind, MethodOptions, Network, Occlusion, ReluRule, SmoothGrad,
-    Vanilla, completeness_gap, input_gradient, rule_backward, upsample_bilinear_aligned,
+    Attribution, Average, GradCam, IntegratedGradients, METHODS, MethodOptions, Network, Occlusion, ReluRule,
+    SmoothGrad, Vanilla, completeness_gap, input_gradient, registry, rule_backward, upsample_bilinear_aligned,
 };
 use saliency::explain::explain;
 use saliency::model::{DatasetKind, images_to_tensor, pool_options, tensor_to_hwc, to_vec};
 use saliency::postprocess::keras_vis_map;
 use saliency::rng::Rng;
 use saliency::sanity::randomize_cascade;
+use saliency::sanity::spearman;
 
 fn tensor(kind: DatasetKind, hwc: &[f32], net: &Network) -> Tensor<4> {
     images_to_tensor(kind, hwc, &net.device()).unwrap()
@@ -208,22 +209,16 @@ fn vjp_chain(net: &Network, x: &Tensor<4>, target: usize, rule: ReluRule) -> Vec
     let seed = Tensor::<2>::from_data(TensorData::new(seed, [1, 10]), &device);
     let r3 = t.fc1_pre().clamp_min(0.0);
     let g = vjp(|r| m.fc2.forward(r), r3, seed);
-    let g = Tensor::<2>::from_data(
-        TensorData::new(apply_rule(rule, &to_vec(t.fc1_pre()), &to_vec(g)), [1, 256]),
-        &device,
-    );
+    let g =
+        Tensor::<2>::from_data(TensorData::new(apply_rule(rule, &to_vec(t.fc1_pre()), &to_vec(g)), [1, 256]), &device);
     let g = vjp(|r| m.fc1.forward(max_pool2d(r, pool_options()).flatten(1, 3)), relu_out(&t.conv2_pre()), g);
     let dims = g.dims();
-    let g = Tensor::<4>::from_data(
-        TensorData::new(apply_rule(rule, &to_vec(t.conv2_pre()), &to_vec(g)), dims),
-        &device,
-    );
+    let g =
+        Tensor::<4>::from_data(TensorData::new(apply_rule(rule, &to_vec(t.conv2_pre()), &to_vec(g)), dims), &device);
     let g = vjp(|r| m.conv2.forward(max_pool2d(r, pool_options())), relu_out(&t.conv1_pre()), g);
     let dims = g.dims();
-    let g = Tensor::<4>::from_data(
-        TensorData::new(apply_rule(rule, &to_vec(t.conv1_pre()), &to_vec(g)), dims),
-        &device,
-    );
+    let g =
+        Tensor::<4>::from_data(TensorData::new(apply_rule(rule, &to_vec(t.conv1_pre()), &to_vec(g)), dims), &device);
     hwc(vjp(|x| m.conv1.forward(x), x.clone(), g))
 }
 
@@ -284,16 +279,41 @@ fn smoothgrad_is_deterministic_and_reduces_to_the_base_method() {
     let kind = DatasetKind::Mnist;
     let net = common::pretrained_net(kind);
     let xt = tensor(kind, &common::test_set(kind).image_f32(0), &net);
-    let sg = |samples, noise, seed| {
-        let m = SmoothGrad { base: Box::new(Vanilla), samples, noise, seed, batch_size: 16 };
+    let sg_batched = |samples, noise, seed, average, batch_size| {
+        let m = SmoothGrad { base: Box::new(Vanilla), samples, noise, seed, batch_size, average };
         to_vec(m.attribute(&net, &xt, &[7]).unwrap())
     };
+    let sg_with = |samples, noise, seed, average| sg_batched(samples, noise, seed, average, 16);
+    let sg = |samples, noise, seed| sg_with(samples, noise, seed, Average::Abs);
     let a = sg(20, 0.2, 1);
     assert_eq!(a, sg(20, 0.2, 1), "same seed, same map");
     assert!(common::max_abs_diff(&a, &sg(20, 0.2, 2)) > 1e-4, "another seed, another map");
     let base: Vec<f32> = to_vec(input_gradient(&net, &xt, &[7])).iter().map(|v| v.abs()).collect();
     assert!(common::max_abs_diff(&sg(1, 0.0, 5), &base) < 1e-6, "N = 1, noise 0 is |vanilla|");
     assert!(common::max_abs_diff(&a, &base) > 1e-4);
+    // The other averages (Captum's nt_type): with noise 0 every copy is the input itself, so
+    // plain is the signed base method exactly, squared its square, and VarGrad zero.
+    // (One image per batch: a batch of identical images can round differently in float32 GEMM.)
+    let signed = to_vec(input_gradient(&net, &xt, &[7]));
+    assert_eq!(sg_batched(5, 0.0, 3, Average::Plain, 1), signed, "plain, noise 0 = the base method, signed");
+    let squared: Vec<f32> = signed.iter().map(|v| ((*v as f64) * (*v as f64)) as f32).collect();
+    assert_eq!(sg_batched(5, 0.0, 3, Average::Squared, 1), squared, "squared, noise 0 = its square");
+    assert!(sg_batched(5, 0.0, 3, Average::VarGrad, 1).iter().all(|v| *v == 0.0), "VarGrad of identical copies is 0");
+    let batched = sg_with(5, 0.0, 3, Average::Plain);
+    let scale = signed.iter().fold(0f32, |m, v| m.max(v.abs()));
+    eprintln!(
+        "plain SmoothGrad, noise 0, batches of 5: {} from the base method",
+        common::max_abs_diff(&batched, &signed)
+    );
+    assert!(common::max_abs_diff(&batched, &signed) <= 1e-6 * scale);
+    // With noise: plain keeps signs, VarGrad = E[a^2] - E[a]^2 of the same samples.
+    let plain = sg_with(30, 0.3, 4, Average::Plain);
+    assert!(plain.iter().any(|v| *v < 0.0) && plain.iter().any(|v| *v > 0.0), "plain SmoothGrad is signed");
+    let sq = sg_with(30, 0.3, 4, Average::Squared);
+    let var = sg_with(30, 0.3, 4, Average::VarGrad);
+    let want: Vec<f32> = sq.iter().zip(&plain).map(|(s, p)| (s - p * p).max(0.0)).collect();
+    let scale = sq.iter().fold(0f32, |m, v| m.max(*v));
+    assert!(common::max_abs_diff(&var, &want) <= 1e-5 * scale, "VarGrad is the variance of the samples");
 }
 
 #[test]
@@ -346,33 +366,6 @@ fn occlusion_records_the_logit_drop_per_patch() {
     assert!((a[3 * 28 + 3] - 0.9 / 4.0).abs() < 1e-6, "{}", a[3 * 28 + 3]);
 }
 
-fn spearman(a: &[f32], b: &[f32]) -> f64 {
-    fn ranks(v: &[f32]) -> Vec<f64> {
-        let mut idx: Vec<usize> = (0..v.len()).collect();
-        idx.sort_by(|&i, &j| v[i].total_cmp(&v[j]));
-        let mut r = vec![0f64; v.len()];
-        let mut i = 0;
-        while i < idx.len() {
-            let mut j = i;
-            while j + 1 < idx.len() && v[idx[j + 1]] == v[idx[i]] {
-                j += 1;
-            }
-            for k in i..=j {
-                r[idx[k]] = (i + j) as f64 / 2.0;
-            }
-            i = j + 1;
-        }
-        r
-    }
-    let (ra, rb) = (ranks(a), ranks(b));
-    let n = ra.len() as f64;
-    let (ma, mb) = (ra.iter().sum::<f64>() / n, rb.iter().sum::<f64>() / n);
-    let cov: f64 = ra.iter().zip(&rb).map(|(x, y)| (x - ma) * (y - mb)).sum();
-    let va: f64 = ra.iter().map(|x| (x - ma).powi(2)).sum();
-    let vb: f64 = rb.iter().map(|y| (y - mb).powi(2)).sum();
-    cov / (va * vb).sqrt()
-}
-
 #[test]
 fn cascading_randomization_changes_vanilla_far_more_than_guided() {
     // Measured on the shipped MNIST weights, fc2 + fc1 re-initialised (seed 3), mean Spearman
@@ -387,11 +380,12 @@ fn cascading_randomization_changes_vanilla_far_more_than_guided() {
     let trained = Network::new(trained);
     let test = common::test_set(kind);
     let idx = [0, 12, 38, 83, 112, 74, 190];
-    let mean_corr = |method: MethodKind, absolute: bool| {
+    let mean_corr = |method: &str, absolute: bool| {
         idx.iter()
             .map(|&i| {
                 let img = test.image_f32(i);
-                let o = MethodOptions { method, target: Some(test.labels[i] as usize), ..MethodOptions::default() };
+                let mut o = MethodOptions::new(method).unwrap();
+                o.target = Some(test.labels[i] as usize);
                 let a = explain(&trained, &img, &o).unwrap().raw;
                 let b = explain(&random, &img, &o).unwrap().raw;
                 if absolute { spearman(&keras_vis_map(&a, 1), &keras_vis_map(&b, 1)) } else { spearman(&a, &b) }
@@ -399,10 +393,10 @@ fn cascading_randomization_changes_vanilla_far_more_than_guided() {
             .sum::<f64>()
             / idx.len() as f64
     };
-    let (vanilla, guided) = (mean_corr(MethodKind::Vanilla, false), mean_corr(MethodKind::Guided, false));
+    let (vanilla, guided) = (mean_corr("vanilla", false), mean_corr("guided", false));
     eprintln!("signed: vanilla {vanilla:.3}, guided {guided:.3}");
     assert!(vanilla.abs() < 0.2 && guided > 0.5, "signed: vanilla {vanilla:.3}, guided {guided:.3}");
-    let (vanilla, guided) = (mean_corr(MethodKind::Vanilla, true), mean_corr(MethodKind::Guided, true));
+    let (vanilla, guided) = (mean_corr("vanilla", true), mean_corr("guided", true));
     eprintln!("keras-vis maps: vanilla {vanilla:.3}, guided {guided:.3}");
     assert!(guided > vanilla + 0.03 && vanilla < 0.9, "keras-vis maps: vanilla {vanilla:.3}, guided {guided:.3}");
 }
@@ -425,15 +419,15 @@ fn every_method_runs_through_explain_with_sane_output() {
     for kind in DatasetKind::ALL {
         let net = common::pretrained_net(kind);
         let img = common::test_set(kind).image_f32(1);
-        for method in MethodKind::ALL {
-            let opts = MethodOptions { method, samples: 4, steps: 8, ..MethodOptions::default() };
+        for method in METHODS {
+            let opts = MethodOptions::new(method.id).unwrap().with("samples", 4).unwrap().with("steps", 8).unwrap();
             let e = explain(&net, &img, &opts).unwrap();
-            let c = if matches!(method, MethodKind::Gradcam) { 1 } else { kind.channels() };
+            let c = if method.single_channel { 1 } else { kind.channels() };
             assert_eq!(e.raw_channels, c, "{method:?}");
             assert_eq!(e.raw.len(), kind.side() * kind.side() * c, "{method:?}");
             assert!(e.raw.iter().any(|v| *v != 0.0), "{kind:?} {method:?} is blank");
             assert_eq!(e.target, e.predicted);
-            assert_eq!(e.completeness_gap.is_some(), method == MethodKind::Ig);
+            assert_eq!(e.completeness_gap.is_some(), method.convergence.is_some(), "{method:?}");
         }
     }
 }
@@ -443,22 +437,17 @@ fn bad_options_are_errors_not_panics() {
     let net = common::pretrained_net(DatasetKind::Mnist);
     let img = vec![0.5f32; 784];
     let run = |o: MethodOptions| explain(&net, &img, &o).err().map(|e| e.to_string()).unwrap_or_default();
-    assert!(run(MethodOptions { target: Some(10), ..Default::default() }).contains("target class 10"));
-    assert!(
-        run(MethodOptions { method: MethodKind::Smoothgrad, samples: 0, ..Default::default() }).contains("samples")
-    );
-    assert!(
-        run(MethodOptions { method: MethodKind::Ig, baseline: Some(vec![0.0; 3]), ..Default::default() })
-            .contains("baseline")
-    );
-    assert!(
-        run(MethodOptions { method: MethodKind::Occlusion, patch: Some(40), ..Default::default() }).contains("patch")
-    );
-    assert!(
-        run(MethodOptions { method: MethodKind::Smoothgrad, base: MethodKind::Smoothgrad, ..Default::default() })
-            .contains("itself")
-    );
+    let opts = |m: &str| MethodOptions::new(m).unwrap();
+    let mut wrong_target = MethodOptions::default();
+    wrong_target.target = Some(10);
+    assert!(run(wrong_target).contains("target class 10"));
+    assert!(opts("vanilla").with("target", 10).unwrap_err().to_string().contains("target class"));
+    assert!(opts("smoothgrad").with("samples", 0).unwrap_err().to_string().contains("samples"));
+    assert!(run(opts("ig").with("baseline", vec![0.0; 3]).unwrap()).contains("baseline has 3 values"));
+    assert!(run(opts("occlusion").with("patch", 30).unwrap()).contains("patch 30 is larger"));
+    assert!(opts("smoothgrad").with("base", "smoothgrad").unwrap_err().to_string().contains("cannot be wrapped"));
     assert!(explain(&net, &img[..700], &MethodOptions::default()).is_err());
-    assert!(MethodKind::parse("rectified").unwrap() == MethodKind::Deconvnet);
-    assert!(MethodKind::parse("nope").is_err());
+    assert_eq!(registry::find("rectified").unwrap().id, "deconvnet");
+    assert_eq!(registry::find("Integrated_Gradients").unwrap().id, "ig");
+    assert!(registry::find("nope").is_err());
 }

@@ -56,5 +56,5 @@ fn seeds_reach_the_deep_paths() {
     let opts: saliency::attribution::MethodOptions =
         saliency::validate::options_from_json_text(br#"{"method":"smoothgrad","base":"guided","samples":3}"#)
             .expect("options");
-    assert_eq!(opts.samples, 3);
+    assert_eq!(opts.usize("samples"), 3);
 }

@@ -9,7 +9,7 @@ mod common;
 use std::collections::HashMap;
 
 use safetensors::{Dtype, SafeTensors, tensor::TensorView};
-use saliency::attribution::{MethodKind, MethodOptions, input_gradient};
+use saliency::attribution::{METHODS, MethodInfo, MethodOptions, input_gradient};
 use saliency::explain::explain;
 use saliency::model::{DatasetKind, images_to_tensor, tensor_to_hwc};
 use saliency::postprocess::keras_vis_map;
@@ -18,8 +18,9 @@ use saliency::postprocess::keras_vis_map;
 pub const MNIST_INDICES: [usize; 8] = [0, 12, 38, 83, 112, 74, 190, 1];
 const CIFAR_INDEX: usize = 0;
 
-pub fn fixture_options(method: MethodKind) -> MethodOptions {
-    MethodOptions { method, samples: 8, steps: 16, seed: 3, ..MethodOptions::default() }
+pub fn fixture_options(method: &MethodInfo) -> MethodOptions {
+    let o = MethodOptions::new(method.id).and_then(|o| o.with("samples", 8)?.with("steps", 16)?.with("seed", 3));
+    o.expect("valid fixture options")
 }
 
 fn compute() -> (HashMap<String, Vec<f32>>, Vec<usize>) {
@@ -39,10 +40,10 @@ fn compute() -> (HashMap<String, Vec<f32>>, Vec<usize>) {
         let idx = if kind == DatasetKind::Mnist { MNIST_INDICES[0] } else { CIFAR_INDEX };
         let img = test.image_f32(idx);
         out.insert(format!("{}/image", kind.id()), img.clone());
-        for m in MethodKind::ALL {
+        for m in METHODS {
             let e = explain(&net, &img, &fixture_options(m)).unwrap();
-            out.insert(format!("{}/{}/map", kind.id(), m.id()), keras_vis_map(&e.raw, e.raw_channels));
-            out.insert(format!("{}/{}/raw", kind.id(), m.id()), e.raw);
+            out.insert(format!("{}/{}/map", kind.id(), m.id), keras_vis_map(&e.raw, e.raw_channels));
+            out.insert(format!("{}/{}/raw", kind.id(), m.id), e.raw);
         }
     }
     (out, labels)

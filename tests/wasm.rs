@@ -77,7 +77,7 @@ fn every_method_gives_the_native_maps() {
         assert_eq!(model.dataset(), id);
         let img = fixture(&format!("{id}/image"));
         for m in methods() {
-            let out = model.explain(&img, options(&m)).expect("explain");
+            let out = model.explain(&img, Some(options(&m))).expect("explain");
             let raw = Float32Array::from(Reflect::get(&out, &"raw".into()).unwrap()).to_vec();
             let channels = Reflect::get(&out, &"rawChannels".into()).unwrap().as_f64().unwrap() as usize;
             let want_raw = fixture(&format!("{id}/{m}/raw"));
@@ -85,7 +85,7 @@ fn every_method_gives_the_native_maps() {
             // Raw values are compared relative to their largest magnitude (float32 sums run in
             // another order under WASM SIMD); the maps, which users see, to 1e-5 absolute.
             let d = max_abs_diff(&raw, &want_raw);
-            let map = to_map(&raw, channels, JsValue::UNDEFINED).expect("map");
+            let map = to_map(&raw, channels, None).expect("map");
             let dm = max_abs_diff(&map, &fixture(&format!("{id}/{m}/map")));
             web_sys::console::log_1(&format!("{id} {m}: raw differs by {d} (largest {scale}), map by {dm}").into());
             if d > 1e-4 * scale || dm > map_tolerance(id, &m) {
@@ -106,7 +106,7 @@ fn bad_input_is_a_js_error_not_a_trap() {
     nan[3] = f32::NAN;
     assert!(model.predict(&nan).is_err());
     assert!(model.gradient(&[0.0; 784], 12.0).is_err());
-    assert!(model.explain(&[0.0; 784], options("nonsense")).is_err());
+    assert!(model.explain(&[0.0; 784], Some(options("nonsense"))).is_err());
     // Still works afterwards.
     assert_eq!(model.predict(&[0.0; 784]).unwrap().len(), 10);
 }
@@ -131,20 +131,20 @@ fn every_entry_point_validates_what_it_is_given() {
     let img = vec![0.25f32; 784];
     let works = |model: &Model| assert_eq!(model.predict(&img).expect("module still usable").len(), 10);
     let cases: Vec<(&str, Result<JsValue, wasm_bindgen::JsError>, &str)> = vec![
-        ("unknown key", model.explain(&img, object(&[("methd", "ig".into())])), "unknown field `methd`"),
+        ("unknown key", model.explain(&img, Some(object(&[("methd", "ig".into())]))), "unknown option `methd`"),
         (
             "NaN option",
-            model.explain(&img, object(&[("noise", f64::NAN.into())])),
+            model.explain(&img, Some(object(&[("noise", f64::NAN.into())]))),
             "options.noise: NaN is not a finite number",
         ),
-        ("fractional count", model.explain(&img, object(&[("samples", 2.5.into())])), "samples"),
-        ("string count", model.explain(&img, object(&[("steps", "ten".into())])), "steps"),
-        ("options not an object", model.explain(&img, JsValue::from(3)), "plain object"),
+        ("fractional count", model.explain(&img, Some(object(&[("samples", 2.5.into())]))), "samples"),
+        ("string count", model.explain(&img, Some(object(&[("steps", "ten".into())]))), "steps"),
+        ("options not an object", model.explain(&img, Some(JsValue::from(3))), "plain object"),
         (
             "baseline with NaN",
             model.explain(
                 &img,
-                object(&[("method", "ig".into()), ("baseline", Float32Array::from(&[f32::NAN; 784][..]).into())]),
+                Some(object(&[("method", "ig".into()), ("baseline", Float32Array::from(&[f32::NAN; 784][..]).into())])),
             ),
             "options.baseline[0]",
         ),
@@ -152,11 +152,11 @@ fn every_entry_point_validates_what_it_is_given() {
             "short baseline",
             model.explain(
                 &img,
-                object(&[("method", "ig".into()), ("baseline", Float32Array::from(&[0.0f32; 5][..]).into())]),
+                Some(object(&[("method", "ig".into()), ("baseline", Float32Array::from(&[0.0f32; 5][..]).into())])),
             ),
             "baseline has 5 values",
         ),
-        ("pixel 255", model.explain(&[255.0; 784], JsValue::UNDEFINED), "outside [0, 1]"),
+        ("pixel 255", model.explain(&[255.0; 784], None), "outside [0, 1]"),
     ];
     for (what, result, want) in cases {
         let e = message(result.expect_err(what));
@@ -166,37 +166,41 @@ fn every_entry_point_validates_what_it_is_given() {
     // A typed-array baseline and a BigInt seed are understood, not refused.
     let ok = model.explain(
         &img,
-        object(&[
+        Some(object(&[
             ("method", "ig".into()),
             ("steps", 3.into()),
             ("baseline", Float32Array::from(&[0.0f32; 784][..]).into()),
-        ]),
+        ])),
     );
     assert!(ok.is_ok());
     let ok = model.explain(
         &img,
-        object(&[("method", "smoothgrad".into()), ("samples", 2.into()), ("seed", js_sys::BigInt::from(5u64).into())]),
+        Some(object(&[
+            ("method", "smoothgrad".into()),
+            ("samples", 2.into()),
+            ("seed", js_sys::BigInt::from(5u64).into()),
+        ])),
     );
     assert!(ok.is_ok());
     // Post-processing entry points.
     let pct = |p: f64| object(&[("normalize", object(&[("kind", "percentile".into()), ("p", p.into())]))]);
     for (what, result, want) in [
-        ("percentile 500", to_map(&[0.1; 784], 1, pct(500.0)), "(0, 100]"),
-        ("percentile 0", to_map(&[0.1; 784], 1, pct(0.0)), "(0, 100]"),
-        ("NaN in raw", to_map(&[f32::NAN; 784], 1, JsValue::UNDEFINED), "not finite"),
-        ("ragged raw", to_map(&[0.1; 784], 3, JsValue::UNDEFINED), "do not split into 3 channels"),
+        ("percentile 500", to_map(&[0.1; 784], 1, Some(pct(500.0))), "(0, 100]"),
+        ("percentile 0", to_map(&[0.1; 784], 1, Some(pct(0.0))), "(0, 100]"),
+        ("NaN in raw", to_map(&[f32::NAN; 784], 1, None), "not finite"),
+        ("ragged raw", to_map(&[0.1; 784], 3, None), "do not split into 3 channels"),
         (
             "unknown post key",
-            to_map(&[0.1; 784], 1, object(&[("normalise", "none".into())])),
+            to_map(&[0.1; 784], 1, Some(object(&[("normalise", "none".into())]))),
             "unknown field `normalise`",
         ),
-        ("reduce NaN", saliency::wasm::reduce_channels(&[f32::INFINITY; 3], 3, JsValue::UNDEFINED), "not finite"),
-        ("normalize NaN", saliency::wasm::normalize_map(&[f32::NAN], JsValue::UNDEFINED), "not finite"),
+        ("reduce NaN", saliency::wasm::reduce_channels(&[f32::INFINITY; 3], 3, None), "not finite"),
+        ("normalize NaN", saliency::wasm::normalize_map(&[f32::NAN], None), "not finite"),
     ] {
         let e = message(result.expect_err(what));
         assert!(e.contains(want), "{what}: {e}");
     }
-    assert!(to_map(&[0.1; 784], 1, pct(100.0)).is_ok());
+    assert!(to_map(&[0.1; 784], 1, Some(pct(100.0))).is_ok());
     // Numbers that wasm-bindgen would silently truncate are refused.
     assert!(message(model.gradient(&img, f64::NAN).unwrap_err()).contains("target class"));
     assert!(message(model.gradient(&img, 2.5).unwrap_err()).contains("whole number"));
@@ -211,7 +215,7 @@ fn huge_batch_sizes_do_not_grow_memory() {
     let model = Model::new(CIFAR, None).unwrap();
     let img = vec![0.5f32; 3072];
     let o = || object(&[("method", "smoothgrad".into()), ("samples", 200.into()), ("batchSize", 1e9.into())]);
-    model.explain(&img, o()).expect("first call");
+    model.explain(&img, Some(o())).expect("first call");
     let pages = || {
         wasm_bindgen::memory()
             .unchecked_into::<js_sys::WebAssembly::Memory>()
@@ -220,7 +224,7 @@ fn huge_batch_sizes_do_not_grow_memory() {
             .byte_length()
     };
     let before = pages();
-    model.explain(&img, o()).expect("second call");
+    model.explain(&img, Some(o())).expect("second call");
     assert_eq!(pages(), before, "memory grew on a repeated call");
     assert!(before < 256 * 1024 * 1024, "memory reached {before} bytes");
 }

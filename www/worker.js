@@ -1,6 +1,6 @@
 // All computation happens here, off the main thread: the page never freezes, even during
 // SmoothGrad or IG. Messages: {id, type, ...} in, {id, ok, result | error} out.
-import init, { Model, methods, toMap, reduceChannels, normalizeMap, lastPanic } from './pkg/saliency.js';
+import init, { Model, datasets, lastPanic, methods, normalizeMap, rankCorrelation, reduceChannels, registry, toMap } from './pkg/saliency.js';
 
 const ready = init(); // streaming compile of pkg/saliency_bg.wasm
 const models = new Map(); // dataset -> Model
@@ -38,9 +38,12 @@ function explainOne(model, image, options, post) {
 }
 
 const handlers = {
+  async registry() {
+    return { methods: registry(), datasets: datasets() };
+  },
   async load({ dataset }) {
     const m = await loadModel(dataset);
-    return { dataset: m.dataset, side: m.side, channels: m.channels, classNames: m.classNames, methods: methods() };
+    return { dataset: m.dataset, side: m.side, channels: m.channels, classNames: m.classNames };
   },
   async explain({ dataset, image, options, post, sanityDepth }) {
     const model = await loadModel(dataset);
@@ -49,6 +52,7 @@ const handlers = {
       // Same target as the trained model's explanation, so the maps are comparable.
       const random = randomModel(dataset, sanityDepth);
       result.sanity = explainOne(random, image, { ...options, target: result.target }, post);
+      result.sanity.correlation = rankCorrelation(result.reduced, result.sanity.reduced);
     }
     return result;
   },

@@ -2,6 +2,7 @@
 
 use burn::tensor::{Tensor, TensorData};
 
+use super::registry::{MethodInfo, one_pass};
 use super::{Attribution, Network, ReluRule, one_hot, rule_backward};
 use crate::Result;
 use crate::model::to_vec;
@@ -67,3 +68,29 @@ impl Attribution for GuidedGradCam {
         Ok(guided * cam(net, x, targets))
     }
 }
+
+pub const GRADCAM: MethodInfo = MethodInfo {
+    id: "gradcam",
+    name: "Grad-CAM",
+    description: "conv2's activations weighted by their mean gradient, ReLU, upsampled (Selvaraju et al. 2017, Grad-CAM).",
+    aliases: &["grad-cam"],
+    params: &[],
+    convergence: None,
+    wrappable: true,
+    single_channel: true,
+    build: |_, _| Ok(Box::new(GradCam)),
+    passes: one_pass,
+};
+
+pub const GUIDED_GRADCAM: MethodInfo = MethodInfo {
+    id: "guided-gradcam",
+    name: "Guided Grad-CAM",
+    description: "Guided backprop times the upsampled Grad-CAM map (Selvaraju et al. 2017, Grad-CAM).",
+    aliases: &["guided-grad-cam", "guidedgradcam"],
+    params: &[],
+    convergence: None,
+    wrappable: true,
+    single_channel: false,
+    build: |_, _| Ok(Box::new(GuidedGradCam)),
+    passes: one_pass,
+};

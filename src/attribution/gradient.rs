@@ -5,10 +5,11 @@
 
 use burn::tensor::Tensor;
 
+use super::registry::{MethodInfo, one_pass};
 use super::{Attribution, Network, one_hot};
 use crate::Result;
-pub use crate::model::ReluRule;
 use crate::model::Cnn;
+pub use crate::model::ReluRule;
 
 /// d logit[target] / d x with every ReLU's backward replaced by `rule` (`Cnn::backward`).
 pub fn rule_backward(model: &Cnn, x: &Tensor<4>, targets: &[usize], rule: ReluRule) -> Tensor<4> {
@@ -57,3 +58,55 @@ impl Attribution for GradientXInput {
         Ok(input_gradient(net, x, targets) * x.clone())
     }
 }
+
+pub const VANILLA: MethodInfo = MethodInfo {
+    id: "vanilla",
+    name: "Vanilla gradient",
+    description: "The gradient of the target logit with respect to the input (Simonyan et al. 2014, Deep Inside Convolutional Networks).",
+    aliases: &["gradient", "saliency"],
+    params: &[],
+    convergence: None,
+    wrappable: true,
+    single_channel: false,
+    build: |_, _| Ok(Box::new(Vanilla)),
+    passes: one_pass,
+};
+
+pub const GUIDED: MethodInfo = MethodInfo {
+    id: "guided",
+    name: "Guided backprop",
+    description: "Backpropagation that passes only positive gradients through positive ReLUs (Springenberg et al. 2015, Striving for Simplicity).",
+    aliases: &["guided-backprop", "guidedbackprop"],
+    params: &[],
+    convergence: None,
+    wrappable: true,
+    single_channel: false,
+    build: |_, _| Ok(Box::new(Guided)),
+    passes: one_pass,
+};
+
+pub const DECONVNET: MethodInfo = MethodInfo {
+    id: "deconvnet",
+    name: "Deconvnet (rectified)",
+    description: "Backpropagation whose ReLUs pass max(g, 0) whatever the forward sign (Zeiler & Fergus 2014; keras-vis' rectified).",
+    aliases: &["rectified", "deconvolution"],
+    params: &[],
+    convergence: None,
+    wrappable: true,
+    single_channel: false,
+    build: |_, _| Ok(Box::new(Deconvnet)),
+    passes: one_pass,
+};
+
+pub const GRADXINPUT: MethodInfo = MethodInfo {
+    id: "gradxinput",
+    name: "Gradient × input",
+    description: "The gradient times the input, pixel by pixel (Shrikumar et al. 2016, Not Just a Black Box).",
+    aliases: &["grad-x-input", "gradient-x-input", "input-x-gradient"],
+    params: &[],
+    convergence: None,
+    wrappable: true,
+    single_channel: false,
+    build: |_, _| Ok(Box::new(GradientXInput)),
+    passes: one_pass,
+};

@@ -3,6 +3,7 @@
 
 use burn::tensor::{Tensor, TensorData};
 
+use super::registry::{ImageValue, MethodInfo, Param, ParamKind};
 use super::{Attribution, Network, input_gradient};
 use crate::model::to_vec;
 use crate::{Error, Result};
@@ -32,6 +33,18 @@ impl IntegratedGradients {
 }
 
 impl Attribution for IntegratedGradients {
+    /// Completeness: sum of attributions minus (logit(x) - logit(baseline)).
+    fn convergence(
+        &self,
+        net: &Network,
+        x: &Tensor<4>,
+        attr: &Tensor<4>,
+        targets: &[usize],
+    ) -> Result<Option<Vec<f32>>> {
+        let base = self.baseline_tensor(x)?;
+        Ok(Some(completeness_gap(net, x, &base, attr, targets)))
+    }
+
     fn attribute(&self, net: &Network, x: &Tensor<4>, targets: &[usize]) -> Result<Tensor<4>> {
         let [n, c, h, w] = x.dims();
         let base = self.baseline_tensor(x)?;
@@ -78,3 +91,49 @@ pub fn completeness_gap(
     let sums: Vec<f32> = to_vec(attr.clone().sum_dims_squeeze::<1, _>(&[1, 2, 3]));
     targets.iter().enumerate().map(|(i, &t)| sums[i] - (lx[i][t] - lb[0][t])).collect()
 }
+
+pub const STEPS: Param = Param {
+    key: "steps",
+    label: "Steps",
+    help: "points on the path from the baseline to the input (right Riemann sum)",
+    kind: ParamKind::Int { min: 1, max: 10_000, default: 50 },
+    shown: true,
+};
+
+pub const BASELINE: Param = Param {
+    key: "baseline",
+    label: "Baseline",
+    help: "where the path starts: black (zeros) or an image",
+    kind: ParamKind::Image { named: &["black"], default: "black" },
+    shown: false,
+};
+
+pub const IG: MethodInfo = MethodInfo {
+    id: "ig",
+    name: "Integrated Gradients",
+    description: "Gradients averaged along the straight path from a baseline, times (input − baseline) (Sundararajan et al. 2017, Axiomatic Attribution).",
+    aliases: &["integrated-gradients", "integratedgradients"],
+    params: &[&STEPS, &BASELINE],
+    convergence: Some("completeness gap"),
+    wrappable: true,
+    single_channel: false,
+    build: |o, net| {
+        let kind = net.plain.kind();
+        let baseline = match o.image("baseline") {
+            ImageValue::Named(_) => None,
+            ImageValue::Values(b) if b.len() == kind.input_len() => Some(b),
+            ImageValue::Values(b) => {
+                return Err(Error::Options(format!(
+                    "baseline has {} values, expected {} ({}x{}x{})",
+                    b.len(),
+                    kind.input_len(),
+                    kind.side(),
+                    kind.side(),
+                    kind.channels()
+                )));
+            }
+        };
+        Ok(Box::new(IntegratedGradients { baseline, steps: o.usize("steps"), batch_size: o.effective_batch() }))
+    },
+    passes: |o, _| o.usize("steps"),
+};

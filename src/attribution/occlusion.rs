@@ -3,9 +3,11 @@
 
 use burn::tensor::{Tensor, TensorData};
 
+use super::registry::{MethodInfo, MethodOptions, Param, ParamKind};
 use super::{Attribution, Network};
-use crate::Result;
+use crate::model::DatasetKind;
 use crate::model::{NUM_CLASSES, to_vec};
+use crate::{Error, Result};
 
 pub struct Occlusion {
     pub patch: usize,
@@ -66,4 +68,47 @@ impl Attribution for Occlusion {
         }
         Ok(Tensor::from_data(TensorData::new(out, [n, c, h, w]), &device))
     }
+}
+
+pub const PATCH: Param = Param {
+    key: "patch",
+    label: "Patch",
+    help: "side of the square patch of zeros, in pixels",
+    kind: ParamKind::Int { min: 1, max: 32, default: 4 },
+    shown: true,
+};
+
+pub const STRIDE: Param = Param {
+    key: "stride",
+    label: "Stride",
+    help: "pixels between patch positions",
+    kind: ParamKind::Int { min: 1, max: 32, default: 2 },
+    shown: true,
+};
+
+pub const OCCLUSION: MethodInfo = MethodInfo {
+    id: "occlusion",
+    name: "Occlusion",
+    description: "The drop of the target logit when a patch of zeros covers each pixel (Zeiler & Fergus 2014, Visualizing and Understanding Convolutional Networks).",
+    aliases: &[],
+    params: &[&PATCH, &STRIDE],
+    convergence: None,
+    wrappable: true,
+    single_channel: false,
+    build: |o, net| {
+        let (patch, stride) = (o.usize("patch"), o.usize("stride"));
+        let side = net.plain.kind().side();
+        if patch > side {
+            return Err(Error::Options(format!("patch {patch} is larger than the {side}-pixel image")));
+        }
+        Ok(Box::new(Occlusion { patch, stride, baseline_value: 0.0, batch_size: o.effective_batch() }))
+    },
+    passes: patches,
+};
+
+/// One pass per patch position.
+fn patches(o: &MethodOptions, kind: DatasetKind) -> usize {
+    let (patch, stride) = (o.usize("patch"), o.usize("stride").max(1));
+    let per_axis = kind.side().saturating_sub(patch) / stride + 1;
+    per_axis * per_axis
 }

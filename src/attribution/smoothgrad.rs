@@ -1,12 +1,36 @@
-//! SmoothGrad (Smilkov et al. 2017) over any method: the mean of |attribution| over noisy copies
+//! SmoothGrad (Smilkov et al. 2017) over any method: an average over noisy copies
 //! x + N(0, sigma^2), sigma = noise * (max(x) - min(x)) per image (tf-keras-vis' convention).
+//! What is averaged is Captum's `nt_type`: |a| (`abs`, keras-vis / tf-keras-vis), a (`plain`,
+//! signed), a^2 (`squared`, SmoothGrad-Squared) or the variance of a (`vargrad`, Adebayo et al.).
 
 use burn::tensor::{Tensor, TensorData};
 
+use super::registry::{self, MethodInfo, MethodOptions, Param, ParamKind};
 use super::{Attribution, Network};
 use crate::model::to_vec;
 use crate::rng::Rng;
 use crate::{Error, Result};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Average {
+    Abs,
+    Plain,
+    Squared,
+    VarGrad,
+}
+
+impl Average {
+    pub const NAMES: [&'static str; 4] = ["abs", "plain", "squared", "vargrad"];
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "abs" => Ok(Average::Abs),
+            "plain" => Ok(Average::Plain),
+            "squared" => Ok(Average::Squared),
+            "vargrad" => Ok(Average::VarGrad),
+            other => Err(Error::Options(format!("average: expected one of abs, plain, squared, vargrad, got {other}"))),
+        }
+    }
+}
 
 pub struct SmoothGrad {
     pub base: Box<dyn Attribution>,
@@ -14,6 +38,7 @@ pub struct SmoothGrad {
     pub noise: f32,
     pub seed: u64,
     pub batch_size: usize,
+    pub average: Average,
 }
 
 impl Attribution for SmoothGrad {
@@ -28,8 +53,9 @@ impl Attribution for SmoothGrad {
             let (lo, hi) = img.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
             let sigma = (self.noise * (hi - lo)) as f64;
             // Noisy copies are drawn one batch at a time (same random sequence as drawing them all
-            // at once), so memory stays bounded by the batch size whatever `samples` is.
-            let mut sum: Option<Tensor<4>> = None;
+            // at once), so memory stays bounded by the batch size whatever `samples` is. Sums run
+            // in f64: with noise 0 the mean of identical copies is then exactly the base method.
+            let (mut sum, mut sum_sq) = (vec![0f64; per], vec![0f64; per]);
             let mut done = 0;
             while done < self.samples {
                 let b = self.batch_size.max(1).min(self.samples - done);
@@ -38,16 +64,102 @@ impl Attribution for SmoothGrad {
                     noisy.extend(img.iter().map(|&v| v + (sigma * rng.normal()) as f32));
                 }
                 let noisy = Tensor::<4>::from_data(TensorData::new(noisy, [b, c, h, w]), &device);
-                let part = self.base.attribute(net, &noisy, &vec![target; b])?.abs().sum_dim(0);
-                sum = Some(match sum {
-                    Some(s) => s + part,
-                    None => part,
-                });
+                let a = to_vec(self.base.attribute(net, &noisy, &vec![target; b])?);
+                for sample in a.chunks_exact(per) {
+                    for ((s, q), &v) in sum.iter_mut().zip(sum_sq.iter_mut()).zip(sample) {
+                        let v = v as f64;
+                        *s += if self.average == Average::Abs { v.abs() } else { v };
+                        *q += v * v;
+                    }
+                }
                 done += b;
             }
-            let sum = sum.ok_or_else(|| Error::Options("SmoothGrad needs at least one sample".into()))?;
-            out.push(sum / self.samples as f32);
+            if done == 0 {
+                return Err(Error::Options("SmoothGrad needs at least one sample".into()));
+            }
+            let m = done as f64;
+            let mean: Vec<f32> = sum
+                .iter()
+                .zip(&sum_sq)
+                .map(|(&s, &q)| match self.average {
+                    Average::Abs | Average::Plain => s / m,
+                    Average::Squared => q / m,
+                    // Var(a) = E[a^2] - E[a]^2, clamped at 0 against rounding.
+                    Average::VarGrad => (q / m - (s / m) * (s / m)).max(0.0),
+                } as f32)
+                .collect();
+            out.push(Tensor::<4>::from_data(TensorData::new(mean, [1, c, h, w]), &device));
         }
         Ok(Tensor::cat(out, 0))
     }
+}
+
+pub const BASE: Param = Param {
+    key: "base",
+    label: "Wraps",
+    help: "the method averaged over noisy copies",
+    kind: ParamKind::Method { default: "vanilla" },
+    shown: true,
+};
+
+pub const SAMPLES: Param = Param {
+    key: "samples",
+    label: "Samples",
+    help: "noisy copies averaged",
+    kind: ParamKind::Int { min: 1, max: 10_000, default: 50 },
+    shown: true,
+};
+
+pub const NOISE: Param = Param {
+    key: "noise",
+    label: "Noise",
+    help: "noise level: sigma as a fraction of the image's value range",
+    kind: ParamKind::Float { min: 0.0, max: 10.0, step: 0.05, default: 0.2 },
+    shown: true,
+};
+
+pub const SEED: Param = Param {
+    key: "seed",
+    label: "Seed",
+    help: "seed of the noise, for maps that reproduce exactly",
+    // Up to 2^53 - 1, the largest whole number a JS number holds exactly.
+    kind: ParamKind::Int { min: 0, max: 9_007_199_254_740_991, default: 0 },
+    shown: false,
+};
+
+pub const AVERAGE: Param = Param {
+    key: "average",
+    label: "Average",
+    help: "what is averaged: |a| (abs), a (plain, signed), a² (squared) or the variance of a (vargrad)",
+    kind: ParamKind::Choice { choices: &Average::NAMES, default: "abs" },
+    shown: true,
+};
+
+pub const SMOOTHGRAD: MethodInfo = MethodInfo {
+    id: "smoothgrad",
+    name: "SmoothGrad",
+    description: "Any method averaged over noisy copies of the input (Smilkov et al. 2017, SmoothGrad; VarGrad: Adebayo et al. 2018).",
+    aliases: &["smooth-grad", "noise-tunnel"],
+    params: &[&BASE, &AVERAGE, &SAMPLES, &NOISE, &SEED],
+    convergence: None,
+    wrappable: false,
+    single_channel: false,
+    build: |o, net| {
+        let base_info = registry::find(o.word("base"))?;
+        let base = o.for_method(base_info).build(net)?;
+        Ok(Box::new(SmoothGrad {
+            base,
+            samples: o.usize("samples"),
+            noise: o.float("noise"),
+            seed: o.uint("seed"),
+            batch_size: o.effective_batch(),
+            average: Average::parse(o.word("average"))?,
+        }))
+    },
+    passes: samples_times_base,
+};
+
+fn samples_times_base(o: &MethodOptions, kind: crate::model::DatasetKind) -> usize {
+    let base = registry::find(o.word("base")).map_or(1, |b| o.for_method(b).passes(kind));
+    o.usize("samples").saturating_mul(base)
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use serde_json::json;
 
-use saliency::attribution::{MethodKind, MethodOptions, Network};
+use saliency::attribution::Network;
 use saliency::data::{self, Split};
 use saliency::explain::explain;
 use saliency::postprocess::keras_vis_map;
@@ -14,6 +14,7 @@ use saliency::sanity::randomize_cascade;
 use saliency::{DatasetKind, Error, Result};
 
 use super::figure;
+use super::method_args::MethodArgs;
 
 #[derive(Args)]
 pub struct ExplainArgs {
@@ -32,28 +33,8 @@ pub struct ExplainArgs {
     /// A float32 .npy of shape (H,W,C) or (H,W), values in [0,1].
     #[arg(long)]
     input: Option<PathBuf>,
-    #[arg(long, default_value = "vanilla")]
-    method: String,
-    /// The method SmoothGrad wraps.
-    #[arg(long, default_value = "vanilla")]
-    base: String,
-    #[arg(long)]
-    target: Option<usize>,
-    #[arg(long, default_value_t = 50)]
-    samples: usize,
-    #[arg(long, default_value_t = 0.2)]
-    noise: f32,
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    #[arg(long, default_value_t = 50)]
-    steps: usize,
-    /// IG baseline as a float32 .npy shaped like --input.
-    #[arg(long)]
-    baseline: Option<PathBuf>,
-    #[arg(long)]
-    patch: Option<usize>,
-    #[arg(long)]
-    stride: Option<usize>,
+    #[command(flatten)]
+    method: MethodArgs,
     /// Sanity check: re-initialise this many layers from the top (1 = fc2 ... 4 = all).
     #[arg(long, default_value_t = 0)]
     randomize: usize,
@@ -65,7 +46,7 @@ pub struct ExplainArgs {
 
 fn read_npy(path: &Path, kind: DatasetKind) -> Result<Vec<f32>> {
     let bytes = std::fs::read(path).map_err(|e| Error::file(path, e))?;
-    saliency::input::npy_from_bytes(&bytes, kind).map_err(|e| Error::file(path, figure::bare(e)))
+    saliency::input::npy_from_bytes(&bytes, kind).map_err(|e| Error::file(path, e.detail()))
 }
 
 fn write_npy(path: &Path, data: &[f32], shape: &[u64]) -> Result<()> {
@@ -87,8 +68,9 @@ pub fn run(a: ExplainArgs) -> Result<()> {
     if a.randomize > 4 {
         return Err(Error::Options(format!("--randomize takes 0..4 layers, got {}", a.randomize)));
     }
+    let opts = a.method.options(kind, read_npy)?;
     if a.randomize > 0 {
-        model = randomize_cascade(&model, a.randomize, a.seed);
+        model = randomize_cascade(&model, a.randomize, opts.uint("seed"));
     }
     let net = Network::new(model);
     let (image, label) = match (a.index, &a.image, &a.input) {
@@ -103,19 +85,6 @@ pub fn run(a: ExplainArgs) -> Result<()> {
         (None, Some(p), None) => (figure::read_png(p, kind)?, None),
         (None, None, Some(p)) => (read_npy(p, kind)?, None),
         _ => return Err(Error::Options("give exactly one of --index, --image or --input".into())),
-    };
-    let opts = MethodOptions {
-        method: MethodKind::parse(&a.method)?,
-        base: MethodKind::parse(&a.base)?,
-        target: a.target,
-        samples: a.samples,
-        noise: a.noise,
-        seed: a.seed,
-        steps: a.steps,
-        baseline: a.baseline.as_deref().map(|p| read_npy(p, kind)).transpose()?,
-        patch: a.patch,
-        stride: a.stride,
-        ..MethodOptions::default()
     };
     let t0 = std::time::Instant::now();
     let e = explain(&net, &image, &opts)?;
@@ -134,7 +103,8 @@ pub fn run(a: ExplainArgs) -> Result<()> {
         "{}",
         json!({
             "dataset": kind.id(),
-            "method": opts.method.id(),
+            "method": opts.method.id,
+            "options": opts.to_json(),
             "target": e.target,
             "predicted": e.predicted,
             "label": label,

@@ -33,15 +33,7 @@ fn colormap(name: &str) -> Result<impl Fn(f32) -> [u8; 3]> {
 /// A PNG file as the model's input (see `saliency::input::png_from_bytes`).
 pub fn read_png(path: &Path, kind: DatasetKind) -> Result<Vec<f32>> {
     let bytes = std::fs::read(path).map_err(|e| Error::file(path, e))?;
-    saliency::input::png_from_bytes(&bytes, kind).map_err(|e| Error::file(path, bare(e)))
-}
-
-/// The message of an error without its "input: " prefix, for re-wrapping with a file name.
-pub fn bare(e: Error) -> String {
-    match e {
-        Error::Input(m) | Error::Options(m) | Error::Data(m) | Error::Weights(m) => m,
-        other => other.to_string(),
-    }
+    saliency::input::png_from_bytes(&bytes, kind).map_err(|e| Error::file(path, e.detail()))
 }
 
 struct Canvas {

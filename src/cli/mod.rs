@@ -3,6 +3,7 @@
 
 mod explain;
 mod figure;
+mod method_args;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;

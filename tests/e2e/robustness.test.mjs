@@ -334,7 +334,7 @@ describe('the JS API in the page', () => {
     for (const k of ['unknownKey', 'percentile', 'nanRaw', 'bigPixels', 'shortImage', 'badWeights', 'wrongDataset', 'nanTarget']) {
       assert.match(out[k], /^Error: /, `${k}: ${out[k]}`);
     }
-    assert.match(out.unknownKey, /unknown field `methd`/);
+    assert.match(out.unknownKey, /unknown option `methd`/);
     assert.match(out.percentile, /\(0, 100\]/);
     assert.match(out.nanRaw, /not finite/);
     assert.match(out.bigPixels, /outside \[0, 1\]/);

@@ -134,12 +134,28 @@ describe('the demo page', () => {
     await context.close();
   });
 
-  test('the compare-all grid renders every method', async () => {
+  test('the menu and the compare grid show every method of the registry, by its registry name, each drawing a map', async () => {
     const { page, context, errors } = await open();
+    // The list comes from the WASM module itself, not from a copy in the test.
+    const registry = await page.evaluate(async () => {
+      const mod = await import('./pkg/saliency.js');
+      await mod.default();
+      return mod.registry().map((m) => ({ id: m.id, name: m.name, params: m.params.filter((p) => p.shown).map((p) => p.key) }));
+    });
+    assert.ok(registry.length >= 9);
+    const menu = await page.$$eval('#method option', (os) => os.map((o) => ({ id: o.value, name: o.textContent })));
+    assert.deepEqual(menu, registry.map(({ id, name }) => ({ id, name })));
+    // Each method's shown parameters have a control, visible exactly when that method is chosen.
+    for (const m of registry) {
+      await recompute(page, () => page.selectOption('#method', m.id));
+      for (const key of m.params) assert.equal(await page.isVisible(`#${key}`), true, `${m.id}: ${key}`);
+    }
+    await recompute(page, () => page.selectOption('#method', 'vanilla'));
     await page.click('#compare');
-    await page.waitForFunction(() => document.querySelectorAll('#compare-grid figure').length === 9, null, { timeout: 120_000 });
-    const methods = await page.$$eval('#compare-grid figure', (f) => f.map((x) => x.dataset.method));
-    assert.deepEqual(methods.sort(), ['deconvnet', 'gradcam', 'gradxinput', 'guided', 'guided-gradcam', 'ig', 'occlusion', 'smoothgrad', 'vanilla']);
+    await page.waitForFunction((n) => document.querySelectorAll('#compare-grid figure').length === n, registry.length, { timeout: 120_000 });
+    const shown = await page.$$eval('#compare-grid figure', (f) => f.map((x) => ({ id: x.dataset.method, caption: x.querySelector('figcaption').textContent })));
+    assert.deepEqual(shown.map((x) => x.id), registry.map((m) => m.id));
+    shown.forEach((x, i) => assert.ok(x.caption.startsWith(`${registry[i].name} ·`), x.caption));
     const colors = await page.$$eval('#compare-grid canvas', (cs) => cs.map((c) => {
       const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
       const s = new Set();
@@ -150,6 +166,36 @@ describe('the demo page', () => {
     await page.check('#shared');
     await page.waitForTimeout(50);
     await page.screenshot({ path: `${SHOTS}/compare.png`, fullPage: true });
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('SmoothGrad averages: plain is signed, squared and VarGrad are not; the signed view shows it', async () => {
+    const { page, context, errors } = await open();
+    await recompute(page, () => page.selectOption('#method', 'smoothgrad'));
+    await page.fill('#samples', '10');
+    await recompute(page, () => page.press('#samples', 'Tab'));
+    await recompute(page, () => page.selectOption('#sign', 'signed'));
+    const signedRange = async () => page.evaluate(async () => {
+      const mod = await import('./pkg/saliency.js');
+      await mod.default();
+      const bytes = new Uint8Array(await (await fetch('pretrained/mnist.safetensors')).arrayBuffer());
+      const model = new mod.Model(bytes, 'mnist');
+      const img = new Float32Array(784).map((_, i) => ((i % 28) > 10 && (i % 28) < 16 ? 1 : 0));
+      const out = {};
+      for (const average of ['abs', 'plain', 'squared', 'vargrad']) {
+        const e = model.explain(img, { method: 'smoothgrad', average, samples: 10 });
+        out[average] = [Math.min(...e.raw), Math.max(...e.raw)];
+      }
+      return out;
+    });
+    const r = await signedRange();
+    assert.ok(r.plain[0] < 0 && r.plain[1] > 0, `plain: ${r.plain}`);
+    for (const k of ['abs', 'squared', 'vargrad']) assert.ok(r[k][0] >= 0, `${k}: ${r[k]}`);
+    await recompute(page, () => page.selectOption('#average', 'plain'));
+    const px = await pixels(page, 'view-heatmap');
+    await recompute(page, () => page.selectOption('#average', 'vargrad'));
+    assert.notDeepEqual(await pixels(page, 'view-heatmap'), px);
     assert.deepEqual(errors, []);
     await context.close();
   });

@@ -1,0 +1,83 @@
+//! TypeScript declarations for the JS package's options and results, appended to its .d.ts.
+//! Generated from the method registry by tests/typescript.rs; do not edit by hand.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = r#"
+// Generated from the method registry (src/attribution/registry.rs); do not edit by hand.
+export type MethodId = 'vanilla' | 'gradient' | 'saliency' | 'guided' | 'guided-backprop' | 'guidedbackprop' | 'deconvnet' | 'rectified' | 'deconvolution' | 'gradxinput' | 'grad-x-input' | 'gradient-x-input' | 'input-x-gradient' | 'smoothgrad' | 'smooth-grad' | 'noise-tunnel' | 'ig' | 'integrated-gradients' | 'integratedgradients' | 'gradcam' | 'grad-cam' | 'guided-gradcam' | 'guided-grad-cam' | 'guidedgradcam' | 'occlusion';
+export interface ExplainOptions {
+  /** The attribution method (default 'vanilla'). */
+  method?: MethodId;
+  /** Class to explain, 0..9; the predicted class when absent or null. */
+  target?: number | null;
+  /** Images per batch through the network (capped at 64). */
+  batchSize?: number;
+  /** Wraps (SmoothGrad): the method averaged over noisy copies (default 'vanilla'). */
+  base?: 'vanilla' | 'guided' | 'deconvnet' | 'gradxinput' | 'ig' | 'gradcam' | 'guided-gradcam' | 'occlusion';
+  /** Average (SmoothGrad): what is averaged: |a| (abs), a (plain, signed), a² (squared) or the variance of a (vargrad) (default 'abs'). */
+  average?: 'abs' | 'plain' | 'squared' | 'vargrad';
+  /** Samples (SmoothGrad): noisy copies averaged (whole number 1..10000, default 50). */
+  samples?: number | bigint;
+  /** Noise (SmoothGrad): noise level: sigma as a fraction of the image's value range (0..10, default 0.2). */
+  noise?: number;
+  /** Seed (SmoothGrad): seed of the noise, for maps that reproduce exactly (whole number 0..9007199254740991, default 0). */
+  seed?: number | bigint;
+  /** Steps (Integrated Gradients): points on the path from the baseline to the input (right Riemann sum) (whole number 1..10000, default 50). */
+  steps?: number | bigint;
+  /** Baseline (Integrated Gradients): where the path starts: black (zeros) or an image (H x W x C in [0, 1], default 'black'). */
+  baseline?: Float32Array | number[] | 'black';
+  /** Patch (Occlusion): side of the square patch of zeros, in pixels (whole number 1..32, default 4). */
+  patch?: number | bigint;
+  /** Stride (Occlusion): pixels between patch positions (whole number 1..32, default 2). */
+  stride?: number | bigint;
+}
+export interface PostOptions {
+  /** Sign view: |a| (keras-vis), max(a, 0), max(-a, 0), or a itself. */
+  sign?: 'absolute' | 'positive' | 'negative' | 'signed';
+  /** Channel reduction: max (keras-vis) or sum of |a| (PAIR saliency). */
+  reduce?: 'max' | 'sum-abs';
+  normalize?: { kind: 'min-max' } | { kind: 'percentile'; p: number } | { kind: 'none' };
+}
+export interface Explanation {
+  /** Raw signed attribution, H x W x rawChannels. */
+  raw: Float32Array;
+  rawChannels: number;
+  logits: number[];
+  probabilities: number[];
+  predicted: number;
+  target: number;
+  /** The method's convergence report (IG: completeness gap), or null. */
+  completenessGap: number | null;
+}
+export interface ParamInfo {
+  key: string;
+  label: string;
+  help: string;
+  shown: boolean;
+  kind:
+    | { type: 'int'; min: number; max: number; default: number }
+    | { type: 'float'; min: number; max: number; step: number; default: number }
+    | { type: 'choice'; choices: string[]; default: string }
+    | { type: 'method'; default: string }
+    | { type: 'image'; named: string[]; default: string };
+}
+export interface MethodInfo {
+  id: string;
+  name: string;
+  description: string;
+  aliases: string[];
+  params: ParamInfo[];
+  convergence: string | null;
+  wrappable: boolean;
+  singleChannel: boolean;
+}
+export interface DatasetInfo {
+  id: string;
+  title: string;
+  side: number;
+  channels: number;
+  classNames: string[];
+}
+"#;

@@ -1,0 +1,158 @@
+// Where inputs come from: the bundled gallery of test images, the drawing pad, and files that are
+// uploaded, dropped or pasted. Each hands a prepared image to `onInput`.
+import { paintImage } from './colormap.js';
+import { greyFromRGBA, prepareDigit, prepareUpload, rgbFromRGBA } from './prepare.js';
+import { state } from './state.js';
+import { $, hideError, showError } from './ui.js';
+
+// ---------- gallery ----------
+export async function loadGallery(dataset) {
+  if (state.gallery[dataset]) return state.gallery[dataset];
+  const get = async (file, as) => {
+    const r = await fetch(`gallery/${file}`);
+    if (!r.ok) throw new Error(`gallery/${file}: HTTP ${r.status}`);
+    return r[as]();
+  };
+  const [meta, bin] = await Promise.all([get(`${dataset}.json`, 'json'), get(`${dataset}.bin`, 'arrayBuffer')]);
+  state.gallery[dataset] = { meta, pixels: new Uint8Array(bin) };
+  return state.gallery[dataset];
+}
+
+function galleryImage(g, k) {
+  const per = g.meta.side * g.meta.side * g.meta.channels;
+  return Float32Array.from(g.pixels.subarray(k * per, (k + 1) * per), (v) => v / 255);
+}
+
+export function renderGallery(g, onInput) {
+  const root = $('gallery');
+  root.replaceChildren();
+  const { side, channels, classNames } = g.meta;
+  g.meta.indices.forEach((index, k) => {
+    const label = g.meta.labels[k];
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'thumb';
+    b.dataset.index = index;
+    b.setAttribute('aria-label', `Test image ${index}, true label ${classNames[label]}`);
+    const c = document.createElement('canvas');
+    c.className = 'pixelated';
+    paintImage(c, galleryImage(g, k), side, channels);
+    const cap = document.createElement('span');
+    cap.textContent = classNames[label];
+    b.append(c, cap);
+    b.addEventListener('click', () => {
+      root.querySelectorAll('.thumb[aria-pressed="true"]').forEach((t) => t.setAttribute('aria-pressed', 'false'));
+      b.setAttribute('aria-pressed', 'true');
+      onInput({ image: galleryImage(g, k), label, name: `test image ${index}` });
+    });
+    root.append(b);
+  });
+}
+
+// ---------- drawing pad ----------
+export function setupPad(onInput) {
+  const pad = $('pad');
+  const ctx = pad.getContext('2d', { willReadFrequently: true });
+  const clear = () => { ctx.fillStyle = '#000'; ctx.fillRect(0, 0, pad.width, pad.height); };
+  clear();
+  let drawing = false;
+  let last = null;
+  let timer = null;
+  const pos = (e) => {
+    const rect = pad.getBoundingClientRect();
+    return [(e.clientX - rect.left) * (pad.width / rect.width), (e.clientY - rect.top) * (pad.height / rect.height)];
+  };
+  const send = () => {
+    timer = null;
+    const data = ctx.getImageData(0, 0, pad.width, pad.height).data;
+    let image;
+    if (state.dataset === 'mnist') {
+      image = prepareDigit(greyFromRGBA(data, pad.width * pad.height), pad.width, pad.height);
+      if (!image) return;
+    } else {
+      const small = new OffscreenCanvas(32, 32).getContext('2d');
+      small.imageSmoothingQuality = 'high';
+      small.drawImage(pad, 0, 0, 32, 32);
+      image = rgbFromRGBA(small.getImageData(0, 0, 32, 32).data, 1024);
+    }
+    onInput({ image, label: null, name: 'drawing', note: 'drawn, prepared like MNIST' });
+  };
+  const schedule = () => { if (!timer) timer = setTimeout(send, 60); };
+  pad.addEventListener('pointerdown', (e) => {
+    e.preventDefault();
+    pad.setPointerCapture(e.pointerId);
+    drawing = true;
+    last = pos(e);
+    ctx.fillStyle = '#fff';
+    ctx.beginPath();
+    ctx.arc(last[0], last[1], 9, 0, Math.PI * 2);
+    ctx.fill();
+    schedule();
+  });
+  pad.addEventListener('pointermove', (e) => {
+    if (!drawing) return;
+    const p = pos(e);
+    Object.assign(ctx, { strokeStyle: '#fff', lineWidth: 18, lineCap: 'round', lineJoin: 'round' });
+    ctx.beginPath();
+    ctx.moveTo(...last);
+    ctx.lineTo(...p);
+    ctx.stroke();
+    last = p;
+    schedule();
+  });
+  const end = () => { if (drawing) { drawing = false; schedule(); } };
+  pad.addEventListener('pointerup', end);
+  pad.addEventListener('pointercancel', end);
+  $('pad-clear').addEventListener('click', clear);
+}
+
+// ---------- upload, drop, paste ----------
+export function setupUpload(onInput) {
+  const use = async (file) => {
+    try {
+      const { image, note } = await prepareUpload(file, state.dataset);
+      hideError();
+      onInput({ image, label: null, name: file.name || 'pasted image', note });
+    } catch (err) {
+      showError(`Could not use that file: ${err.message}`);
+    }
+  };
+  $('file').addEventListener('change', (e) => { const f = e.target.files?.[0]; if (f) use(f); e.target.value = ''; });
+  const drop = $('drop');
+  drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (e) => {
+    e.preventDefault();
+    drop.classList.remove('over');
+    const f = e.dataTransfer?.files?.[0];
+    if (f) use(f);
+  });
+  document.addEventListener('paste', (e) => {
+    const item = [...(e.clipboardData?.items ?? [])].find((i) => i.kind === 'file');
+    if (item) { selectTab('upload'); use(item.getAsFile()); }
+  });
+}
+
+// ---------- tabs ----------
+const TABS = ['gallery', 'draw', 'upload'];
+export function selectTab(name) {
+  for (const t of TABS) {
+    $(`tab-${t}`).setAttribute('aria-selected', String(t === name));
+    $(`tab-${t}`).tabIndex = t === name ? 0 : -1;
+    $(`pane-${t}`).hidden = t !== name;
+  }
+}
+export function setupTabs() {
+  TABS.forEach((t, i) => {
+    const tab = $(`tab-${t}`);
+    tab.addEventListener('click', () => selectTab(t));
+    tab.addEventListener('keydown', (e) => {
+      const d = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
+      if (!d) return;
+      const next = TABS[(i + d + TABS.length) % TABS.length];
+      selectTab(next);
+      $(`tab-${next}`).focus();
+    });
+  });
+  selectTab('gallery');
+}

@@ -1,0 +1,28 @@
+// What the page is showing, shared by its modules, and its one handle on the computation worker.
+import { Engine, LatestLane } from './engine.js';
+import { setStatus } from './ui.js';
+
+export const state = {
+  dataset: 'mnist',
+  registry: [], // the methods, from Rust (registry())
+  datasets: {}, // id -> {title, side, channels, classNames}, from Rust (datasets())
+  info: {}, // dataset -> model info once its weights are loaded
+  gallery: {}, // dataset -> {meta, pixels}
+  input: null, // {image: Float32Array, label: number|null, name, note}
+  target: null, // null = the predicted class
+  result: null,
+};
+
+export const engine = new Engine((alive) => {
+  // Models live in the worker; a fresh worker fetches them again on its first request.
+  setStatus(alive
+    ? 'The computation worker was restarted after an error; models reload on demand.'
+    : 'The computation worker could not start; Retry tries again.');
+});
+
+/** The main map's lane and the compare grid's: each runs only its newest request. */
+export const lane = new LatestLane();
+export const compareLane = new LatestLane();
+
+export const title = (dataset) => state.datasets[dataset]?.title ?? dataset;
+export const methodName = (id) => state.registry.find((m) => m.id === id)?.name ?? id;

@@ -1,0 +1,159 @@
+// What the page shows of a result: the class bars, the figure (original, map, overlay), the
+// sanity view, the compare-all grid, and the exported PNG.
+import { paintColorbar, paintImage, paintMap, paintOverlay } from './colormap.js';
+import { isSigned, methodOptions, postOptions } from './controls.js';
+import { compareLane, engine, methodName, state, title } from './state.js';
+import { $, showError } from './ui.js';
+
+/** One normalisation over several reduced maps concatenated: one colour scale for all. */
+export async function sharedMaps(reducedList, post) {
+  const n = reducedList[0].length;
+  const all = new Float32Array(n * reducedList.length);
+  reducedList.forEach((r, i) => all.set(r, i * n));
+  const normalized = await engine.call('normalize', { reduced: all, post });
+  return reducedList.map((_, i) => normalized.subarray(i * n, (i + 1) * n));
+}
+
+function renderBars(r, info, label, onTarget) {
+  const root = $('bars');
+  root.replaceChildren();
+  info.classNames.forEach((name, c) => {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'bar';
+    if (c === r.predicted) b.classList.add('predicted');
+    if (c === label) b.classList.add('truth');
+    b.setAttribute('aria-pressed', String(c === r.target));
+    const pct = (r.probabilities[c] * 100).toFixed(1);
+    b.setAttribute('aria-label', `${name}: ${pct} %${c === r.predicted ? ', predicted' : ''}${c === label ? ', true label' : ''}. Explain this class.`);
+    const n = document.createElement('span'); n.className = 'bar-name'; n.textContent = name;
+    const track = document.createElement('span'); track.className = 'bar-track';
+    const fill = document.createElement('span'); fill.className = 'bar-fill'; fill.style.width = `${Math.max(0.5, r.probabilities[c] * 100)}%`;
+    track.append(fill);
+    const v = document.createElement('span'); v.className = 'bar-value'; v.textContent = `${pct} %`;
+    b.append(n, track, v);
+    b.addEventListener('click', () => onTarget(c));
+    root.append(b);
+  });
+  const truth = label == null ? '' : ` True label: ${info.classNames[label]}${label === r.predicted ? ' ✓' : ' ✗'}.`;
+  $('answer').textContent = `Predicted: ${info.classNames[r.predicted]} (${(r.probabilities[r.predicted] * 100).toFixed(1)} %).${truth}`;
+}
+
+/** Draws `state.result`: bars, figure, colour bar, timing, sanity view. */
+export async function render(onTarget) {
+  const r = state.result;
+  const info = state.info[state.dataset];
+  if (!r || !info) return;
+  const { side, channels, classNames } = info;
+  const cmap = $('colormap').value;
+  const signed = isSigned();
+  const method = methodName(r.request.options.method);
+  renderBars(r, info, r.input.label, onTarget);
+  const figure = `${title(state.dataset)} target = ${classNames[r.target]}`;
+  $('figure-title').textContent = figure;
+  for (const [id, what] of [['view-original', 'Input image'], ['view-heatmap', 'Saliency map'], ['view-overlay', 'Saliency overlay']]) {
+    $(id).setAttribute('role', 'img');
+    $(id).setAttribute('aria-label', `${what}, ${figure}, ${method}`);
+  }
+  paintImage($('view-original'), r.input.image, side, channels);
+  paintMap($('view-heatmap'), r.map, side, cmap, signed);
+  // What the shown map belongs to, for anyone (or any test) checking it matches the controls.
+  Object.assign($('view-heatmap').dataset, { dataset: state.dataset, method: r.request.options.method, input: r.input.name });
+  document.body.dataset.mapsShown = Number(document.body.dataset.mapsShown ?? 0) + 1;
+  paintOverlay($('view-overlay'), r.input.image, r.map, side, channels, cmap, signed, Number($('opacity').value));
+  paintColorbar($('colorbar'), cmap);
+  $('cb-min').textContent = signed ? '−1' : '0';
+  $('cb-max').textContent = '1';
+  const gap = r.completenessGap == null ? '' : ` Completeness gap ${r.completenessGap.toFixed(4)}.`;
+  $('timing').textContent = `${method}: ${r.ms.toFixed(1)} ms in WebAssembly (in a worker; nothing leaves this tab).${gap}`;
+  $('sanity-view').hidden = !r.sanity;
+  if (r.sanity) {
+    let [a, b] = [r.map, r.sanity.map];
+    if ($('shared').checked) [a, b] = await sharedMaps([r.reduced, r.sanity.reduced], r.request.post);
+    if (state.result !== r) return; // a newer map arrived meanwhile and drew itself
+    paintMap($('sanity-trained'), a, side, cmap, signed);
+    paintMap($('sanity-random'), b, side, cmap, signed);
+    const depth = r.request.sanityDepth;
+    $('sanity-caption').textContent = `Randomized ${['', 'fc2', 'fc2 + fc1', 'fc2, fc1, conv2', 'all layers'][depth]}`;
+    $('sanity-note').textContent = `Spearman rank correlation with the trained model's map: ${r.sanity.correlation.toFixed(2)}. A method that explains what the network learned should change a lot.`;
+  }
+}
+
+/** Every method on the current input, in the compare grid (its own latest-wins lane). */
+export function runCompare() {
+  const input = state.input;
+  const info = state.info[state.dataset];
+  if (!input || !info) return;
+  $('compare-panel').hidden = false;
+  const grid = $('compare-grid');
+  grid.setAttribute('aria-busy', 'true');
+  const options = { ...methodOptions(), target: state.result?.target ?? state.target };
+  const post = postOptions();
+  compareLane.submit(
+    async () => {
+      const results = await engine.call('compare', { dataset: state.dataset, image: input.image, options, post });
+      const maps = $('shared').checked ? await sharedMaps(results.map((x) => x.reduced), post) : results.map((x) => x.map);
+      return { results, maps };
+    },
+    ({ results, maps }) => {
+      grid.removeAttribute('aria-busy');
+      if (state.input !== input) return;
+      grid.replaceChildren(...results.map((x, i) => {
+        const fig = document.createElement('figure');
+        fig.dataset.method = x.method;
+        const c = document.createElement('canvas');
+        c.className = 'pixelated';
+        c.setAttribute('role', 'img');
+        c.setAttribute('aria-label', `${methodName(x.method)} map`);
+        paintMap(c, maps[i], info.side, $('colormap').value, isSigned());
+        const cap = document.createElement('figcaption');
+        cap.textContent = `${methodName(x.method)} · ${x.ms.toFixed(1)} ms`;
+        fig.append(c, cap);
+        return fig;
+      }));
+    },
+    (err) => {
+      grid.removeAttribute('aria-busy');
+      showError(`Could not compare the methods: ${err.message}`, runCompare);
+    },
+  );
+}
+
+export function exportPng() {
+  const r = state.result;
+  const info = state.info[state.dataset];
+  if (!r || !info) return;
+  const scale = Math.floor(224 / info.side);
+  const panel = info.side * scale;
+  const m = 16;
+  const out = document.createElement('canvas');
+  out.width = 4 * m + 3 * panel;
+  out.height = m + 36 + 20 + panel + 40;
+  const ctx = out.getContext('2d');
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, out.width, out.height);
+  ctx.fillStyle = '#111';
+  ctx.textAlign = 'center';
+  ctx.font = 'bold 20px system-ui, sans-serif';
+  ctx.fillText($('figure-title').textContent, out.width / 2, m + 20);
+  ctx.font = '13px system-ui, sans-serif';
+  ctx.imageSmoothingEnabled = false;
+  ['view-original', 'view-heatmap', 'view-overlay'].forEach((id, i) => {
+    const x = m + i * (panel + m);
+    ctx.fillText(['Original image', 'Saliency map', 'Overlay'][i], x + panel / 2, m + 48);
+    ctx.drawImage($(id), x, m + 56, panel, panel);
+  });
+  const y = m + 56 + panel + 12;
+  ctx.drawImage($('colorbar'), m + panel + m, y, panel, 12);
+  ctx.textAlign = 'left';
+  ctx.fillText(`${methodName(r.request.options.method)} · ${$('cb-min').textContent} … 1`, m, y + 11);
+  out.toBlob((blob) => {
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = `saliency-${state.dataset}-${r.request.options.method}-${info.classNames[r.target]}.png`;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  }, 'image/png');
+}

@@ -9,42 +9,89 @@ import { exportPng, render, runCompare } from './views.js';
 
 $('error-close').addEventListener('click', hideError);
 
-async function ensureModel(dataset) {
-  if (state.info[dataset]) return state.info[dataset];
+async function ensureModel(key, dataset) {
+  if (state.info[key]) return state.info[key];
   setStatus(`Loading the ${title(dataset)} weights…`);
   document.body.classList.add('loading');
   try {
-    const info = await engine.call('load', { dataset });
-    state.info[dataset] = info;
+    const info = await engine.call('load', { dataset: key });
+    state.info[key] = info;
     return info;
   } finally {
     document.body.classList.remove('loading');
   }
 }
 
-async function switchDataset(dataset) {
+/** Shows a model: the shipped MNIST or CIFAR-10 weights, or the visitor's own ('custom'). */
+async function switchModel(key) {
+  const dataset = key === 'custom' ? state.custom.dataset : key;
+  state.model = key;
   state.dataset = dataset;
   state.input = null;
   state.result = null;
   state.target = null;
   $('compare-panel').hidden = true;
   document.body.dataset.dataset = dataset;
+  $('model-card').replaceChildren(...modelCard(key, dataset));
   try {
-    const [, g] = await Promise.all([ensureModel(dataset), loadGallery(dataset)]);
-    if (state.dataset !== dataset) return;
-    setStatus(`${title(dataset)} model ready.`);
+    const [, g] = await Promise.all([ensureModel(key, dataset), loadGallery(dataset)]);
+    if (state.model !== key) return;
+    setStatus(key === 'custom' ? `Your weights (${state.custom.name}) ready.` : `${title(dataset)} model ready.`);
     renderGallery(g, setInput);
     $('gallery').querySelector('.thumb')?.click();
   } catch (err) {
-    showError(`Could not load the ${title(dataset)} model: ${err.message}`, () => switchDataset(dataset));
+    showError(`Could not load the ${title(dataset)} model: ${err.message}`, () => switchModel(key));
     setStatus('Model not loaded.');
   }
+}
+
+function modelCard(key, dataset) {
+  if (key === 'custom') {
+    return [`Weights: your weights “${state.custom.name}” (${title(dataset)}-shaped), checked and loaded in this tab; nothing was uploaded.`];
+  }
+  const a = document.createElement('a');
+  a.href = `pretrained/${dataset}.json`;
+  a.textContent = 'model card';
+  return [`Weights: the shipped ${title(dataset)} model (`, a, ').'];
+}
+
+/** A visitor's safetensors file, validated by the same loader as the CLI's --weights. */
+async function useWeights(file) {
+  try {
+    if (file.size > 64 * 1024 * 1024) throw new Error(`the file is ${(file.size / 1048576).toFixed(0)} MB; weights of this network are under 4 MB`);
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    setStatus(`Checking “${file.name}”…`);
+    const info = await engine.call('loadWeights', { bytes });
+    state.custom = { name: file.name, dataset: info.dataset };
+    state.info.custom = info;
+    hideError();
+    $('custom-choice').hidden = false;
+    const radio = document.querySelector('input[name="dataset"][value="custom"]');
+    radio.checked = true;
+    await switchModel('custom');
+  } catch (err) {
+    showError(`Could not use “${file.name}” as weights: ${err.message}`);
+    setStatus(state.model === 'custom' ? `Your weights (${state.custom.name}) ready.` : `${title(state.dataset)} model ready.`);
+  }
+}
+
+function setupWeights() {
+  $('weights-file').addEventListener('change', (e) => { const f = e.target.files?.[0]; if (f) useWeights(f); e.target.value = ''; });
+  const drop = $('weights-drop');
+  drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (e) => {
+    e.preventDefault();
+    drop.classList.remove('over');
+    const f = e.dataTransfer?.files?.[0];
+    if (f) useWeights(f);
+  });
 }
 
 function setInput(input, { keepTarget = false } = {}) {
   state.input = input;
   if (!keepTarget) state.target = null;
-  const info = state.info[state.dataset];
+  const info = state.info[state.model];
   if (!info) return;
   paintImage($('prepared'), input.image, info.side, info.channels);
   $('prepared-caption').textContent = `Model input (${info.side} × ${info.side}${input.note ? `, ${input.note}` : ''})`;
@@ -58,17 +105,17 @@ function setTarget(c) {
 
 function update() {
   const input = state.input;
-  const info = state.info[state.dataset];
+  const info = state.info[state.model];
   if (!input || !info) return;
-  const dataset = state.dataset;
-  const request = { dataset, image: input.image, options: methodOptions(), post: postOptions(), sanityDepth: sanityDepth() };
+  const model = state.model;
+  const request = { dataset: model, image: input.image, options: methodOptions(), post: postOptions(), sanityDepth: sanityDepth() };
   document.body.classList.add('busy');
   $('timing').textContent = 'Computing…';
   lane.submit(
     () => engine.call('explain', request),
     (r) => {
       document.body.classList.remove('busy');
-      if (state.input !== input || state.dataset !== dataset) return;
+      if (state.input !== input || state.model !== model) return;
       hideError();
       state.result = { ...r, input, request };
       render(setTarget);
@@ -109,9 +156,10 @@ async function main() {
   $('compare').addEventListener('click', runCompare);
   $('export').addEventListener('click', exportPng);
   for (const radio of document.querySelectorAll('input[name="dataset"]')) {
-    radio.addEventListener('change', () => radio.checked && switchDataset(radio.value));
+    radio.addEventListener('change', () => radio.checked && switchModel(radio.value));
   }
-  await switchDataset(document.querySelector('input[name="dataset"]:checked').value);
+  setupWeights();
+  await switchModel(document.querySelector('input[name="dataset"]:checked').value);
 }
 
 main().catch((err) => showError(`The app could not start: ${err.message}`, () => location.reload()));

@@ -3,10 +3,12 @@ import { Engine, LatestLane } from './engine.js';
 import { setStatus } from './ui.js';
 
 export const state = {
-  dataset: 'mnist',
+  dataset: 'mnist', // what the inputs are shaped for
+  model: 'mnist', // which weights explain them: 'mnist', 'cifar10', or 'custom' (a visitor's file)
+  custom: null, // {name, dataset} of a visitor's weights once loaded
   registry: [], // the methods, from Rust (registry())
   datasets: {}, // id -> {title, side, channels, classNames}, from Rust (datasets())
-  info: {}, // dataset -> model info once its weights are loaded
+  info: {}, // model key -> model info once its weights are loaded
   gallery: {}, // dataset -> {meta, pixels}
   input: null, // {image: Float32Array, label: number|null, name, note}
   target: null, // null = the predicted class

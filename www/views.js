@@ -42,7 +42,7 @@ function renderBars(r, info, label, onTarget) {
 /** Draws `state.result`: bars, figure, colour bar, timing, sanity view. */
 export async function render(onTarget) {
   const r = state.result;
-  const info = state.info[state.dataset];
+  const info = state.info[state.model];
   if (!r || !info) return;
   const { side, channels, classNames } = info;
   const cmap = $('colormap').value;
@@ -82,7 +82,7 @@ export async function render(onTarget) {
 /** Every method on the current input, in the compare grid (its own latest-wins lane). */
 export function runCompare() {
   const input = state.input;
-  const info = state.info[state.dataset];
+  const info = state.info[state.model];
   if (!input || !info) return;
   $('compare-panel').hidden = false;
   const grid = $('compare-grid');
@@ -91,7 +91,7 @@ export function runCompare() {
   const post = postOptions();
   compareLane.submit(
     async () => {
-      const results = await engine.call('compare', { dataset: state.dataset, image: input.image, options, post });
+      const results = await engine.call('compare', { dataset: state.model, image: input.image, options, post });
       const maps = $('shared').checked ? await sharedMaps(results.map((x) => x.reduced), post) : results.map((x) => x.map);
       return { results, maps };
     },
@@ -121,7 +121,7 @@ export function runCompare() {
 
 export function exportPng() {
   const r = state.result;
-  const info = state.info[state.dataset];
+  const info = state.info[state.model];
   if (!r || !info) return;
   const scale = Math.floor(224 / info.side);
   const panel = info.side * scale;

@@ -3,28 +3,37 @@
 import init, { Model, datasets, lastPanic, methods, normalizeMap, rankCorrelation, reduceChannels, registry, toMap } from './pkg/saliency.js';
 
 const ready = init(); // streaming compile of pkg/saliency_bg.wasm
-const models = new Map(); // dataset -> Model
-const randomized = new Map(); // `${dataset}/${depth}` -> Model
+const models = new Map(); // model key ('mnist', 'cifar10', or 'custom' for a visitor's weights) -> Model
+const randomized = new Map(); // `${key}/${depth}` -> Model
 
-async function loadModel(dataset) {
-  if (models.has(dataset)) return models.get(dataset);
-  const res = await fetch(`pretrained/${dataset}.safetensors`);
-  if (!res.ok) throw new Error(`could not fetch the ${dataset} weights (HTTP ${res.status})`);
+async function loadModel(key) {
+  if (models.has(key)) return models.get(key);
+  if (key === 'custom') throw new Error('no weights of your own are loaded (use "Load weights…")');
+  const res = await fetch(`pretrained/${key}.safetensors`);
+  if (!res.ok) throw new Error(`could not fetch the ${key} weights (HTTP ${res.status})`);
   const bytes = new Uint8Array(await res.arrayBuffer());
-  const model = new Model(bytes, dataset);
+  return install(key, new Model(bytes, key));
+}
+
+/** Keeps a freshly loaded model under `key`, replacing (and freeing) what was there. */
+function install(key, model) {
   // Throw-away passes through both backward paths (autodiff, and the explicit one of guided and
   // deconvnet) so the first real maps aren't slowed by first-use allocations.
   const blank = new Float32Array(model.side * model.side * model.channels);
   model.gradient(blank, 0);
   model.explain(blank, { method: 'guided-gradcam' });
-  models.set(dataset, model);
+  models.get(key)?.free();
+  for (const [k, m] of randomized) if (k.startsWith(`${key}/`)) { m.free(); randomized.delete(k); }
+  models.set(key, model);
   return model;
 }
 
-function randomModel(dataset, depth) {
-  const key = `${dataset}/${depth}`;
-  if (!randomized.has(key)) randomized.set(key, models.get(dataset).randomized(depth, 0n));
-  return randomized.get(key);
+const describe = (m) => ({ dataset: m.dataset, side: m.side, channels: m.channels, classNames: m.classNames });
+
+function randomModel(key, depth) {
+  const k = `${key}/${depth}`;
+  if (!randomized.has(k)) randomized.set(k, models.get(key).randomized(depth, 0n));
+  return randomized.get(k);
 }
 
 /** Raw attribution plus the reduced (pre-normalisation) and final maps. */
@@ -42,8 +51,11 @@ const handlers = {
     return { methods: registry(), datasets: datasets() };
   },
   async load({ dataset }) {
-    const m = await loadModel(dataset);
-    return { dataset: m.dataset, side: m.side, channels: m.channels, classNames: m.classNames };
+    return describe(await loadModel(dataset));
+  },
+  /** A visitor's own safetensors file: checked by the same loader as the CLI's --weights. */
+  async loadWeights({ bytes }) {
+    return describe(install('custom', new Model(bytes)));
   },
   async explain({ dataset, image, options, post, sanityDepth }) {
     const model = await loadModel(dataset);

@@ -3,6 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { ROOT, SHOTS, answer, distinctColors, pick, pixels, recompute, settled, useSite } from './harness.mjs';
 
 const TUTORIAL_INDICES = [0, 12, 38, 83, 112, 74, 190];
@@ -237,6 +238,38 @@ describe('the demo page', () => {
     fail = false;
     await page.click('#error-retry');
     await page.waitForFunction(() => document.getElementById('figure-title').textContent.startsWith('CIFAR10'), null, { timeout: 120_000 });
+    await context.close();
+  });
+
+  test('"Load weights…" explains with a visitor\'s own safetensors file, validated like the CLI, and nothing is uploaded', async () => {
+    const { page, context, errors, foreign } = await open();
+    const weights = (f) => ({ name: f, mimeType: 'application/octet-stream', buffer: readFileSync(`${ROOT}pretrained/${f.includes('cifar') ? 'cifar10' : 'mnist'}.safetensors`) });
+    // Garbage, then a truncated file: errors that name the problem, and MNIST keeps working.
+    await page.setInputFiles('#weights-file', { name: 'junk.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('definitely not weights') });
+    await page.waitForFunction(() => /junk\.safetensors” as weights: weights: not a readable safetensors file/.test(document.getElementById('error-text').textContent));
+    const cut = readFileSync(`${ROOT}pretrained/mnist.safetensors`).subarray(0, 5000);
+    await page.setInputFiles('#weights-file', { name: 'cut.safetensors', mimeType: 'application/octet-stream', buffer: cut });
+    await page.waitForFunction(() => /cut\.safetensors” as weights: weights:/.test(document.getElementById('error-text').textContent));
+    assert.equal(await page.isVisible('#custom-choice'), false);
+    await pick(page, 12);
+    // A CIFAR-10-shaped file: the page switches to it, says so, and explains with it.
+    await recompute(page, () => page.setInputFiles('#weights-file', weights('my-cifar.safetensors')));
+    await settled(page);
+    assert.equal(await page.isChecked('input[name="dataset"][value="custom"]'), true);
+    assert.match(await page.textContent('#status'), /Your weights \(my-cifar\.safetensors\) ready/);
+    assert.match(await page.textContent('#model-card'), /your weights “my-cifar\.safetensors” \(CIFAR10-shaped\)/);
+    assert.match((await answer(page)).title, /^CIFAR10 target = /);
+    assert.ok(distinctColors(await pixels(page, 'view-heatmap')) > 10);
+    await recompute(page, () => page.check('#sanity'));
+    assert.equal(await page.isVisible('#sanity-view'), true);
+    // Same weights as the shipped CIFAR-10 model: same answer for the same test image.
+    const mine = await answer(page);
+    await recompute(page, () => page.check('input[name="dataset"][value="cifar10"]'));
+    assert.deepEqual((await answer(page)).percents, mine.percents);
+    await recompute(page, () => page.check('input[name="dataset"][value="custom"]'));
+    assert.match(await page.textContent('#model-card'), /your weights/);
+    assert.deepEqual(foreign, []);
+    assert.deepEqual(errors, []);
     await context.close();
   });
 

@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
 // Generated from the method registry (src/attribution/registry.rs); do not edit by hand.
-export type MethodId = 'vanilla' | 'gradient' | 'saliency' | 'guided' | 'guided-backprop' | 'guidedbackprop' | 'deconvnet' | 'rectified' | 'deconvolution' | 'gradxinput' | 'grad-x-input' | 'gradient-x-input' | 'input-x-gradient' | 'smoothgrad' | 'smooth-grad' | 'noise-tunnel' | 'ig' | 'integrated-gradients' | 'integratedgradients' | 'gradcam' | 'grad-cam' | 'guided-gradcam' | 'guided-grad-cam' | 'guidedgradcam' | 'occlusion';
+export type MethodId = 'vanilla' | 'gradient' | 'saliency' | 'guided' | 'guided-backprop' | 'guidedbackprop' | 'deconvnet' | 'rectified' | 'deconvolution' | 'gradxinput' | 'grad-x-input' | 'gradient-x-input' | 'input-x-gradient' | 'smoothgrad' | 'smooth-grad' | 'noise-tunnel' | 'ig' | 'integrated-gradients' | 'integratedgradients' | 'gradcam' | 'grad-cam' | 'guided-gradcam' | 'guided-grad-cam' | 'guidedgradcam' | 'gradcam-plus-plus' | 'gradcam++' | 'grad-cam++' | 'gradcampp' | 'gradcam-pp' | 'scorecam' | 'score-cam' | 'occlusion';
 export interface ExplainOptions {
   /** The attribution method (default 'vanilla'). */
   method?: MethodId;
@@ -15,7 +15,7 @@ export interface ExplainOptions {
   /** Images per batch through the network (capped at 64). */
   batchSize?: number;
   /** Wraps (SmoothGrad): the method averaged over noisy copies (default 'vanilla'). */
-  base?: 'vanilla' | 'guided' | 'deconvnet' | 'gradxinput' | 'ig' | 'gradcam' | 'guided-gradcam' | 'occlusion';
+  base?: 'vanilla' | 'guided' | 'deconvnet' | 'gradxinput' | 'ig' | 'gradcam' | 'guided-gradcam' | 'gradcam-plus-plus' | 'scorecam' | 'occlusion';
   /** Average (SmoothGrad): what is averaged: |a| (abs), a (plain, signed), a² (squared) or the variance of a (vargrad) (default 'abs'). */
   average?: 'abs' | 'plain' | 'squared' | 'vargrad';
   /** Samples (SmoothGrad): noisy copies averaged (whole number 1..10000, default 50). */
@@ -28,6 +28,8 @@ export interface ExplainOptions {
   steps?: number | bigint;
   /** Baseline (Integrated Gradients): where the path starts: black (zeros) or an image (H x W x C in [0, 1], default 'black'). */
   baseline?: Float32Array | number[] | 'black';
+  /** Layer (Grad-CAM, Guided Grad-CAM, Grad-CAM++, Score-CAM): where the class activation map is read: conv1 or conv2 (after its ReLU) (default 'conv2'). */
+  layer?: 'conv2' | 'conv1';
   /** Patch (Occlusion): side of the square patch of zeros, in pixels (whole number 1..32, default 4). */
   patch?: number | bigint;
   /** Stride (Occlusion): pixels between patch positions (whole number 1..32, default 2). */

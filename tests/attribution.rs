@@ -10,7 +10,7 @@ use saliency::attribution::{
     SmoothGrad, Vanilla, completeness_gap, input_gradient, registry, rule_backward, upsample_bilinear_aligned,
 };
 use saliency::explain::explain;
-use saliency::model::{DatasetKind, images_to_tensor, pool_options, tensor_to_hwc, to_vec};
+use saliency::model::{CONV2_OUT, DatasetKind, images_to_tensor, pool_options, tensor_to_hwc, to_vec};
 use saliency::postprocess::keras_vis_map;
 use saliency::rng::Rng;
 use saliency::sanity::randomize_cascade;
@@ -331,7 +331,7 @@ fn gradcam_matches_the_hand_computation() {
     // cam = relu(w0 A0) = 0.9/121 at (0,0). Aligned corners: pixel i samples i*10/27.
     let net = common::tiny_net();
     let x = tensor(DatasetKind::Mnist, &one_pixel(&[((4, 4), 0.3)]), &net);
-    let cam = to_vec(GradCam.attribute(&net, &x, &[0]).unwrap());
+    let cam = to_vec(GradCam { at: CONV2_OUT }.attribute(&net, &x, &[0]).unwrap());
     assert_eq!(cam.len(), 784);
     let c = 0.9 / 121.0;
     let f = |i: usize| (1.0 - i as f32 * 10.0 / 27.0).max(0.0);
@@ -342,7 +342,7 @@ fn gradcam_matches_the_hand_computation() {
         }
     }
     // Class 1 has no weights: its cam is empty.
-    assert!(to_vec(GradCam.attribute(&net, &x, &[1]).unwrap()).iter().all(|v| *v == 0.0));
+    assert!(to_vec(GradCam { at: CONV2_OUT }.attribute(&net, &x, &[1]).unwrap()).iter().all(|v| *v == 0.0));
 }
 
 #[test]

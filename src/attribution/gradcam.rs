@@ -1,11 +1,13 @@
-//! Grad-CAM (Selvaraju et al. 2017) on conv2's output after its ReLU, and Guided Grad-CAM.
+//! The class-activation-map family on conv1's or conv2's output after its ReLU: Grad-CAM
+//! (Selvaraju et al. 2017), Guided Grad-CAM, Grad-CAM++ and Score-CAM (these two with
+//! tf-keras-vis 0.8.7's semantics).
 
 use burn::tensor::{Tensor, TensorData};
 
-use super::registry::{MethodInfo, one_pass};
+use super::registry::{MethodInfo, MethodOptions, Param, ParamKind, one_pass};
 use super::{Attribution, Network, ReluRule, one_hot, rule_backward};
-use crate::Result;
-use crate::model::to_vec;
+use crate::model::{CONV1_CHANNELS, CONV1_OUT, CONV2_CHANNELS, CONV2_OUT, NUM_CLASSES, softmax, to_vec};
+use crate::{Error, Result};
 
 /// Bilinear resize with aligned corners: output pixel i samples source position i*(h-1)/(H-1).
 pub fn upsample_bilinear_aligned(src: &[f32], h: usize, w: usize, out_h: usize, out_w: usize) -> Vec<f32> {
@@ -31,54 +33,185 @@ pub fn upsample_bilinear_aligned(src: &[f32], h: usize, w: usize, out_h: usize, 
     out
 }
 
-/// cam = ReLU(sum_k w_k A_k) with w_k the mean over all positions of d logit / d A_k, at conv2's
-/// resolution ([N,1,h,w]).
-pub fn cam_low_res(net: &Network, x: &Tensor<4>, targets: &[usize]) -> Tensor<4> {
-    let a = net.plain.features(x.clone());
+/// Where a CAM reads its activations A: conv1's or conv2's output after its ReLU.
+pub fn layer_index(name: &str) -> Result<usize> {
+    match name {
+        "conv1" => Ok(CONV1_OUT),
+        "conv2" => Ok(CONV2_OUT),
+        other => Err(Error::Options(format!("layer: expected conv1 or conv2, got {other}"))),
+    }
+}
+
+/// A at layer `at` and d logit[target] / d A, both [N,K,h,w].
+fn activations_and_gradients(net: &Network, x: &Tensor<4>, targets: &[usize], at: usize) -> (Tensor<4>, Tensor<4>) {
+    let a = net.plain.features_at(x.clone(), at);
     let aa = a.clone().autodiff().require_grad();
-    let logits = net.frozen.head(aa.clone());
+    let logits = net.frozen.head_from(aa.clone(), at);
     let grads = (logits * one_hot(targets, &x.device()).autodiff()).sum().backward();
     let g = aa.grad(&grads).map(|g| g.inner()).unwrap_or_else(|| a.zeros_like());
+    (a, g)
+}
+
+/// cam = ReLU(sum_k w_k A_k) with w_k the mean over all positions of d logit / d A_k, at the
+/// layer's resolution ([N,1,h,w]).
+pub fn cam_low_res(net: &Network, x: &Tensor<4>, targets: &[usize], at: usize) -> Tensor<4> {
+    let (a, g) = activations_and_gradients(net, x, targets, at);
     let weights = g.mean_dims(&[2, 3]);
     (weights * a).sum_dim(1).clamp_min(0.0)
 }
 
-/// The cam upsampled to the input size: [N,1,H,W].
-pub fn cam(net: &Network, x: &Tensor<4>, targets: &[usize]) -> Tensor<4> {
-    let [n, _, hh, ww] = x.dims();
-    let low = cam_low_res(net, x, targets);
-    let [_, _, h, w] = low.dims();
-    let v = to_vec(low);
-    let up: Vec<f32> = v.chunks(h * w).flat_map(|c| upsample_bilinear_aligned(c, h, w, hh, ww)).collect();
+/// Low-resolution maps [N,1,h,w] (as flat values) upsampled to the input size: [N,1,H,W].
+fn upsample(low: Vec<f32>, n: usize, (h, w): (usize, usize), x: &Tensor<4>) -> Tensor<4> {
+    let [_, _, hh, ww] = x.dims();
+    let up: Vec<f32> = low.chunks(h * w).flat_map(|c| upsample_bilinear_aligned(c, h, w, hh, ww)).collect();
     Tensor::from_data(TensorData::new(up, [n, 1, hh, ww]), &x.device())
 }
 
-pub struct GradCam;
+/// The Grad-CAM map upsampled to the input size: [N,1,H,W].
+pub fn cam(net: &Network, x: &Tensor<4>, targets: &[usize], at: usize) -> Tensor<4> {
+    let low = cam_low_res(net, x, targets, at);
+    let [n, _, h, w] = low.dims();
+    upsample(to_vec(low), n, (h, w), x)
+}
+
+pub struct GradCam {
+    pub at: usize,
+}
 impl Attribution for GradCam {
     fn attribute(&self, net: &Network, x: &Tensor<4>, targets: &[usize]) -> Result<Tensor<4>> {
-        Ok(cam(net, x, targets))
+        Ok(cam(net, x, targets, self.at))
     }
 }
 
 /// Guided backprop times the upsampled cam.
-pub struct GuidedGradCam;
+pub struct GuidedGradCam {
+    pub at: usize,
+}
 impl Attribution for GuidedGradCam {
     fn attribute(&self, net: &Network, x: &Tensor<4>, targets: &[usize]) -> Result<Tensor<4>> {
         let guided = rule_backward(&net.plain, x, targets, ReluRule::Guided);
-        Ok(guided * cam(net, x, targets))
+        Ok(guided * cam(net, x, targets, self.at))
     }
+}
+
+/// Grad-CAM++ (Chattopadhyay et al. 2018) as tf-keras-vis 0.8.7's `GradcamPlusPlus` computes it
+/// with the logits as the model's output: with S the target logit and g = dS/dA,
+/// first = e^S g, second = first g, third = second g; alpha = second / (2 second + third sum_ij A)
+/// (a zero `second` leaves the denominator + 1), normalised to sum 1 over positions (a zero sum
+/// + 1); w_k = sum_ij ReLU(first) alpha; cam = ReLU(sum_k w_k A_k), upsampled with aligned corners.
+/// Computed in f64; the raw map keeps tf-keras-vis' scale (before its final min-max).
+pub struct GradCamPlusPlus {
+    pub at: usize,
+}
+impl Attribution for GradCamPlusPlus {
+    fn attribute(&self, net: &Network, x: &Tensor<4>, targets: &[usize]) -> Result<Tensor<4>> {
+        let (a, g) = activations_and_gradients(net, x, targets, self.at);
+        let [n, k, h, w] = a.dims();
+        let logits = net.logits(x);
+        let (a, g) = (to_vec(a), to_vec(g));
+        let per = h * w;
+        let mut low = Vec::with_capacity(n * per);
+        for i in 0..n {
+            let e = (logits[i][targets[i]] as f64).exp();
+            let mut cam = vec![0f64; per];
+            for ch in 0..k {
+                let off = (i * k + ch) * per;
+                let (ak, gk) = (&a[off..off + per], &g[off..off + per]);
+                let global: f64 = ak.iter().map(|&v| v as f64).sum();
+                let mut alphas: Vec<f64> = gk
+                    .iter()
+                    .map(|&gv| {
+                        let gv = gv as f64;
+                        let first = e * gv;
+                        let second = first * gv;
+                        let third = second * gv;
+                        let denom = 2.0 * second + third * global + if second == 0.0 { 1.0 } else { 0.0 };
+                        second / denom
+                    })
+                    .collect();
+                let norm: f64 = alphas.iter().sum();
+                let norm = norm + if norm == 0.0 { 1.0 } else { 0.0 };
+                alphas.iter_mut().for_each(|v| *v /= norm);
+                let weight: f64 = gk.iter().zip(&alphas).map(|(&gv, al)| (e * gv as f64).max(0.0) * al).sum();
+                cam.iter_mut().zip(ak).for_each(|(c, &av)| *c += weight * av as f64);
+            }
+            low.extend(cam.iter().map(|&c| c.max(0.0) as f32));
+        }
+        Ok(upsample(low, n, (h, w), x))
+    }
+}
+
+/// Score-CAM (Wang et al. 2020) as tf-keras-vis 0.8.7's `Scorecam` computes it (all channels,
+/// logits as the model's output): each channel of A is upsampled to the input size (aligned
+/// corners), min-max normalised ((a - min) / (max - min + 1e-7)), and multiplies the input (all
+/// its channels); the channel's weight is the softmax probability of the target for that masked
+/// input; cam = ReLU(sum_k w_k A_k) at the layer's resolution, upsampled with aligned corners.
+/// The masked inputs go through the network in batches.
+pub struct ScoreCam {
+    pub at: usize,
+    pub batch_size: usize,
+}
+impl Attribution for ScoreCam {
+    fn attribute(&self, net: &Network, x: &Tensor<4>, targets: &[usize]) -> Result<Tensor<4>> {
+        let [n, c, hh, ww] = x.dims();
+        let a = net.plain.features_at(x.clone(), self.at);
+        let [_, k, h, w] = a.dims();
+        let (a, xs) = (to_vec(a), to_vec(x.clone()));
+        let (per, per_in) = (h * w, hh * ww);
+        let mut low = Vec::with_capacity(n * per);
+        for i in 0..n {
+            let img = &xs[i * c * per_in..(i + 1) * c * per_in];
+            let masked: Vec<Vec<f32>> = (0..k)
+                .map(|ch| {
+                    let off = (i * k + ch) * per;
+                    let up = upsample_bilinear_aligned(&a[off..off + per], h, w, hh, ww);
+                    let (lo, hi) =
+                        up.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(l, m), &v| (l.min(v), m.max(v)));
+                    let mask: Vec<f32> = up.iter().map(|v| (v - lo) / (hi - lo + 1e-7)).collect();
+                    img.chunks(per_in).flat_map(|plane| plane.iter().zip(&mask).map(|(p, m)| p * m)).collect()
+                })
+                .collect();
+            let mut weights = Vec::with_capacity(k);
+            for chunk in masked.chunks(self.batch_size.max(1)) {
+                let batch: Vec<f32> = chunk.concat();
+                let xb = Tensor::<4>::from_data(TensorData::new(batch, [chunk.len(), c, hh, ww]), &x.device());
+                for row in to_vec(net.plain.forward(xb)).chunks(NUM_CLASSES) {
+                    weights.push(softmax(row)[targets[i]] as f64);
+                }
+            }
+            let mut cam = vec![0f64; per];
+            for (ch, wk) in weights.iter().enumerate() {
+                let off = (i * k + ch) * per;
+                cam.iter_mut().zip(&a[off..off + per]).for_each(|(cv, &av)| *cv += wk * av as f64);
+            }
+            low.extend(cam.iter().map(|&v| v.max(0.0) as f32));
+        }
+        Ok(upsample(low, n, (h, w), x))
+    }
+}
+
+pub const LAYER: Param = Param {
+    key: "layer",
+    label: "Layer",
+    help: "where the class activation map is read: conv1 or conv2 (after its ReLU)",
+    kind: ParamKind::Choice { choices: &["conv2", "conv1"], default: "conv2" },
+    shown: true,
+};
+
+fn at(o: &MethodOptions) -> Result<usize> {
+    layer_index(o.word("layer"))
 }
 
 pub const GRADCAM: MethodInfo = MethodInfo {
     id: "gradcam",
     name: "Grad-CAM",
-    description: "conv2's activations weighted by their mean gradient, ReLU, upsampled (Selvaraju et al. 2017, Grad-CAM).",
+    description: "A layer's activations weighted by their mean gradient, ReLU, upsampled (Selvaraju et al. 2017, Grad-CAM).",
     aliases: &["grad-cam"],
-    params: &[],
+    params: &[&LAYER],
     convergence: None,
     wrappable: true,
     single_channel: true,
-    build: |_, _| Ok(Box::new(GradCam)),
+    build: |o, _| Ok(Box::new(GradCam { at: at(o)? })),
     passes: one_pass,
 };
 
@@ -87,10 +220,36 @@ pub const GUIDED_GRADCAM: MethodInfo = MethodInfo {
     name: "Guided Grad-CAM",
     description: "Guided backprop times the upsampled Grad-CAM map (Selvaraju et al. 2017, Grad-CAM).",
     aliases: &["guided-grad-cam", "guidedgradcam"],
-    params: &[],
+    params: &[&LAYER],
     convergence: None,
     wrappable: true,
     single_channel: false,
-    build: |_, _| Ok(Box::new(GuidedGradCam)),
+    build: |o, _| Ok(Box::new(GuidedGradCam { at: at(o)? })),
     passes: one_pass,
+};
+
+pub const GRADCAM_PLUS_PLUS: MethodInfo = MethodInfo {
+    id: "gradcam-plus-plus",
+    name: "Grad-CAM++",
+    description: "Grad-CAM with pixel-wise weights from higher-order gradients (Chattopadhyay et al. 2018, Grad-CAM++; as tf-keras-vis computes it).",
+    aliases: &["gradcam++", "grad-cam++", "gradcampp", "gradcam-pp"],
+    params: &[&LAYER],
+    convergence: None,
+    wrappable: true,
+    single_channel: true,
+    build: |o, _| Ok(Box::new(GradCamPlusPlus { at: at(o)? })),
+    passes: one_pass,
+};
+
+pub const SCORECAM: MethodInfo = MethodInfo {
+    id: "scorecam",
+    name: "Score-CAM",
+    description: "Each activation map masks the input; its weight is the target's softmax score (Wang et al. 2020, Score-CAM; as tf-keras-vis computes it).",
+    aliases: &["score-cam"],
+    params: &[&LAYER],
+    convergence: None,
+    wrappable: true,
+    single_channel: true,
+    build: |o, _| Ok(Box::new(ScoreCam { at: at(o)?, batch_size: o.effective_batch() })),
+    passes: |o, _| 1 + if o.word("layer") == "conv1" { CONV1_CHANNELS } else { CONV2_CHANNELS },
 };

@@ -11,7 +11,7 @@ mod occlusion;
 pub mod registry;
 mod smoothgrad;
 
-pub use gradcam::{GradCam, GuidedGradCam, upsample_bilinear_aligned};
+pub use gradcam::{GradCam, GradCamPlusPlus, GuidedGradCam, ScoreCam, layer_index, upsample_bilinear_aligned};
 pub use gradient::{Deconvnet, GradientXInput, Guided, ReluRule, Vanilla, input_gradient, rule_backward};
 pub use integrated::{IntegratedGradients, completeness_gap};
 pub use occlusion::Occlusion;

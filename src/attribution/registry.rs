@@ -24,6 +24,8 @@ pub const METHODS: &[&MethodInfo] = &[
     &integrated::IG,
     &gradcam::GRADCAM,
     &gradcam::GUIDED_GRADCAM,
+    &gradcam::GRADCAM_PLUS_PLUS,
+    &gradcam::SCORECAM,
     &occlusion::OCCLUSION,
 ];
 

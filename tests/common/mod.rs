@@ -129,13 +129,54 @@ impl Reference {
 
     /// Logits of one H x W x C image.
     pub fn logits(&self, hwc: &[f64]) -> Vec<f64> {
+        let (a, c2, s2) = self.conv2(hwc);
+        self.head(&a, c2, s2)
+    }
+
+    /// conv2's output after its ReLU, (C, H, W) order, with its channels and side.
+    pub fn conv2(&self, hwc: &[f64]) -> (Vec<f64>, usize, usize) {
         let (side, c) = (self.kind.side(), self.kind.channels());
         let chw: Vec<f64> = (0..c).flat_map(|ch| (0..side * side).map(move |p| hwc[p * c + ch])).collect();
         let (a, c1, s1) = self.conv_relu(&chw, c, side, "conv1");
         let (a, s1) = Self::pool(&a, c1, s1);
-        let (a, c2, s2) = self.conv_relu(&a, c1, s1, "conv2");
-        let (a, _) = Self::pool(&a, c2, s2);
+        self.conv_relu(&a, c1, s1, "conv2")
+    }
+
+    /// conv2's activations -> logits.
+    pub fn head(&self, a: &[f64], c2: usize, s2: usize) -> Vec<f64> {
+        let (a, _) = Self::pool(a, c2, s2);
         let h = self.dense(&a, "fc1", true);
         self.dense(&h, "fc2", false)
+    }
+
+    /// d logit[target] / d conv2-activations, by hand: fc2 row, fc1's ReLU mask, fc1 transposed,
+    /// then each pooled gradient to the first maximum of its 2x2 window (row-major).
+    pub fn head_gradient(&self, a: &[f64], c2: usize, s2: usize, target: usize) -> Vec<f64> {
+        let (pooled, sp) = Self::pool(a, c2, s2);
+        let (w1, b1, w2) = (&self.w["fc1.weight"], &self.w["fc1.bias"], &self.w["fc2.weight"]);
+        let f = pooled.len();
+        let mut g_pool = vec![0f64; f];
+        for o in 0..b1.len() {
+            let pre = b1[o] + (0..f).map(|i| w1[o * f + i] * pooled[i]).sum::<f64>();
+            if pre > 0.0 {
+                let gh = w2[target * b1.len() + o];
+                for (i, gp) in g_pool.iter_mut().enumerate() {
+                    *gp += gh * w1[o * f + i];
+                }
+            }
+        }
+        let mut g = vec![0f64; a.len()];
+        for ch in 0..c2 {
+            for i in 0..sp {
+                for j in 0..sp {
+                    let at = |dy: usize, dx: usize| (ch * s2 + 2 * i + dy) * s2 + 2 * j + dx;
+                    let first = [at(0, 0), at(0, 1), at(1, 0), at(1, 1)]
+                        .into_iter()
+                        .fold(at(0, 0), |b, k| if a[k] > a[b] { k } else { b });
+                    g[first] += g_pool[(ch * sp + i) * sp + j];
+                }
+            }
+        }
+        g
     }
 }

@@ -22,12 +22,12 @@ export interface ExplainOptions {
   samples?: number | bigint;
   /** Noise (SmoothGrad): noise level: sigma as a fraction of the image's value range (0..10, default 0.2). */
   noise?: number;
-  /** Seed (SmoothGrad): seed of the noise, for maps that reproduce exactly (whole number 0..9007199254740991, default 0). */
+  /** Seed (SmoothGrad, Integrated Gradients): seed of the noise, for maps that reproduce exactly (whole number 0..9007199254740991, default 0). */
   seed?: number | bigint;
   /** Steps (Integrated Gradients): points on the path from the baseline to the input (right Riemann sum) (whole number 1..10000, default 50). */
   steps?: number | bigint;
-  /** Baseline (Integrated Gradients): where the path starts: black (zeros) or an image (H x W x C in [0, 1], default 'black'). */
-  baseline?: Float32Array | number[] | 'black';
+  /** Baseline (Integrated Gradients): where the path starts: black (zeros), white (ones), uniform noise (seeded), the input after a 5x5 box blur, or an image (H x W x C in [0, 1], default 'black'). */
+  baseline?: Float32Array | number[] | 'black' | 'white' | 'uniform' | 'blur';
   /** Layer (Grad-CAM, Guided Grad-CAM, Grad-CAM++, Score-CAM): where the class activation map is read: conv1 or conv2 (after its ReLU) (default 'conv2'). */
   layer?: 'conv2' | 'conv1';
   /** Patch (Occlusion): side of the square patch of zeros, in pixels (whole number 1..32, default 4). */

@@ -3,32 +3,33 @@
 
 use burn::tensor::{Tensor, TensorData};
 
+use super::baseline::Baseline;
 use super::registry::{ImageValue, MethodInfo, Param, ParamKind};
+use super::smoothgrad::SEED;
 use super::{Attribution, Network, input_gradient};
 use crate::model::to_vec;
 use crate::{Error, Result};
 
 pub struct IntegratedGradients {
-    /// H x W x C; zeros when None.
-    pub baseline: Option<Vec<f32>>,
+    pub baseline: Baseline,
     pub steps: usize,
     pub batch_size: usize,
 }
 
 impl IntegratedGradients {
-    /// The baseline as a [1,C,H,W] tensor.
+    /// Each image's baseline, [N,C,H,W].
     pub fn baseline_tensor(&self, x: &Tensor<4>) -> Result<Tensor<4>> {
-        let [_, c, h, w] = x.dims();
-        match &self.baseline {
-            None => Ok(Tensor::zeros([1, c, h, w], &x.device())),
-            Some(b) => {
-                if b.len() != c * h * w || b.iter().any(|v| !v.is_finite()) {
-                    return Err(Error::Options(format!("baseline must hold {} finite values", c * h * w)));
-                }
-                let t = Tensor::<4>::from_data(TensorData::new(b.clone(), [1, h, w, c]), &x.device());
-                Ok(t.permute([0, 3, 1, 2]))
-            }
+        let [n, c, h, w] = x.dims();
+        if let Baseline::Image(b) = &self.baseline
+            && b.len() != c * h * w
+        {
+            return Err(Error::Options(format!("baseline has {} values, expected {}", b.len(), c * h * w)));
         }
+        let xs = to_vec(x.clone());
+        let per = c * h * w;
+        let all: Vec<f32> =
+            (0..n).flat_map(|i| self.baseline.for_image(&xs[i * per..(i + 1) * per], c, h, w)).collect();
+        Ok(Tensor::from_data(TensorData::new(all, [n, c, h, w]), &x.device()))
     }
 }
 
@@ -47,7 +48,7 @@ impl Attribution for IntegratedGradients {
 
     fn attribute(&self, net: &Network, x: &Tensor<4>, targets: &[usize]) -> Result<Tensor<4>> {
         let [n, c, h, w] = x.dims();
-        let base = self.baseline_tensor(x)?;
+        let bases = self.baseline_tensor(x)?;
         let m = self.steps;
         if m == 0 {
             return Err(Error::Options("IG needs at least one step".into()));
@@ -56,6 +57,7 @@ impl Attribution for IntegratedGradients {
         let mut out = Vec::with_capacity(n);
         for (i, &target) in targets.iter().enumerate().take(n) {
             let xi = x.clone().slice([i..i + 1]);
+            let base = bases.clone().slice([i..i + 1]);
             let delta = xi - base.clone();
             // The path is built one batch of steps at a time so memory stays bounded by the batch.
             let mut sum: Option<Tensor<4>> = None;
@@ -89,7 +91,8 @@ pub fn completeness_gap(
     let lx = net.logits(x);
     let lb = net.logits(baseline);
     let sums: Vec<f32> = to_vec(attr.clone().sum_dims_squeeze::<1, _>(&[1, 2, 3]));
-    targets.iter().enumerate().map(|(i, &t)| sums[i] - (lx[i][t] - lb[0][t])).collect()
+    // One baseline for all images, or one each.
+    targets.iter().enumerate().map(|(i, &t)| sums[i] - (lx[i][t] - lb[i.min(lb.len() - 1)][t])).collect()
 }
 
 pub const STEPS: Param = Param {
@@ -103,9 +106,9 @@ pub const STEPS: Param = Param {
 pub const BASELINE: Param = Param {
     key: "baseline",
     label: "Baseline",
-    help: "where the path starts: black (zeros) or an image",
-    kind: ParamKind::Image { named: &["black"], default: "black" },
-    shown: false,
+    help: "where the path starts: black (zeros), white (ones), uniform noise (seeded), the input after a 5x5 box blur, or an image",
+    kind: ParamKind::Image { named: &Baseline::NAMES, default: "black" },
+    shown: true,
 };
 
 pub const IG: MethodInfo = MethodInfo {
@@ -113,15 +116,16 @@ pub const IG: MethodInfo = MethodInfo {
     name: "Integrated Gradients",
     description: "Gradients averaged along the straight path from a baseline, times (input − baseline) (Sundararajan et al. 2017, Axiomatic Attribution).",
     aliases: &["integrated-gradients", "integratedgradients"],
-    params: &[&STEPS, &BASELINE],
+    params: &[&STEPS, &BASELINE, &SEED],
     convergence: Some("completeness gap"),
     wrappable: true,
     single_channel: false,
     build: |o, net| {
         let kind = net.plain.kind();
         let baseline = match o.image("baseline") {
-            ImageValue::Named(_) => None,
-            ImageValue::Values(b) if b.len() == kind.input_len() => Some(b),
+            ImageValue::Named(name) => Baseline::named(&name, o.uint("seed"))
+                .ok_or_else(|| Error::Options(format!("baseline: unknown baseline '{name}'")))?,
+            ImageValue::Values(b) if b.len() == kind.input_len() => Baseline::Image(b),
             ImageValue::Values(b) => {
                 return Err(Error::Options(format!(
                     "baseline has {} values, expected {} ({}x{}x{})",

@@ -4,6 +4,7 @@
 //! front end's job. `SmoothGrad` wraps any other method. Each method's file also declares its
 //! `MethodInfo`; `registry::METHODS` lists them for every face of the tool.
 
+pub mod baseline;
 mod gradcam;
 mod gradient;
 mod integrated;
@@ -11,6 +12,7 @@ mod occlusion;
 pub mod registry;
 mod smoothgrad;
 
+pub use baseline::Baseline;
 pub use gradcam::{GradCam, GradCamPlusPlus, GuidedGradCam, ScoreCam, layer_index, upsample_bilinear_aligned};
 pub use gradient::{Deconvnet, GradientXInput, Guided, ReluRule, Vanilla, input_gradient, rule_backward};
 pub use integrated::{IntegratedGradients, completeness_gap};

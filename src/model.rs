@@ -179,6 +179,12 @@ impl Trace {
     fn maps(&self, at: usize) -> Tensor<4> {
         self.inputs[at].clone().maps()
     }
+    /// Pooling layer `at` backward: each value of `g` goes to the first maximum of its window.
+    pub fn pool_back(&self, at: usize, g: Tensor<4>) -> Tensor<4> {
+        let input = self.maps(at);
+        let indices = self.pool_indices[at].clone().unwrap_or_else(|| Tensor::zeros([1, 1, 1, 1], &input.device()));
+        max_pool2d_with_indices_backward(input, [2, 2], [2, 2], [0, 0], [1, 1], false, g, indices)
+    }
     /// conv1's output before its ReLU.
     pub fn conv1_pre(&self) -> Tensor<4> {
         self.maps(CONV1_OUT - 1)
@@ -320,21 +326,7 @@ impl Cnn {
                     let dims = input.maps().dims();
                     Activation::Maps(g.flat().reshape(dims))
                 }
-                Layer::Pool => {
-                    let indices =
-                        t.pool_indices[i].clone().unwrap_or_else(|| Tensor::zeros([1, 1, 1, 1], &self.device()));
-                    let back = max_pool2d_with_indices_backward(
-                        input.maps(),
-                        [2, 2],
-                        [2, 2],
-                        [0, 0],
-                        [1, 1],
-                        false,
-                        g.maps(),
-                        indices,
-                    );
-                    Activation::Maps(back)
-                }
+                Layer::Pool => Activation::Maps(t.pool_back(i, g.maps())),
                 Layer::Dropout => g,
                 Layer::Conv1 => Activation::Maps(conv_back(g.maps(), self.conv1.weight.val())),
                 Layer::Conv2 => Activation::Maps(conv_back(g.maps(), self.conv2.weight.val())),
@@ -345,7 +337,7 @@ impl Cnn {
 }
 
 /// A valid 3x3 convolution's backward with respect to its input.
-fn conv_back(g: Tensor<4>, weight: Tensor<4>) -> Tensor<4> {
+pub fn conv_back(g: Tensor<4>, weight: Tensor<4>) -> Tensor<4> {
     conv_transpose2d(g, weight, None, ConvTransposeOptions::new([1, 1], [0, 0], [0, 0], [1, 1], 1))
 }
 

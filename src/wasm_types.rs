@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
 // Generated from the method registry (src/attribution/registry.rs); do not edit by hand.
-export type MethodId = 'vanilla' | 'gradient' | 'saliency' | 'guided' | 'guided-backprop' | 'guidedbackprop' | 'deconvnet' | 'rectified' | 'deconvolution' | 'gradxinput' | 'grad-x-input' | 'gradient-x-input' | 'input-x-gradient' | 'smoothgrad' | 'smooth-grad' | 'noise-tunnel' | 'ig' | 'integrated-gradients' | 'integratedgradients' | 'gradcam' | 'grad-cam' | 'guided-gradcam' | 'guided-grad-cam' | 'guidedgradcam' | 'gradcam-plus-plus' | 'gradcam++' | 'grad-cam++' | 'gradcampp' | 'gradcam-pp' | 'scorecam' | 'score-cam' | 'occlusion';
+export type MethodId = 'vanilla' | 'gradient' | 'saliency' | 'guided' | 'guided-backprop' | 'guidedbackprop' | 'deconvnet' | 'rectified' | 'deconvolution' | 'gradxinput' | 'grad-x-input' | 'gradient-x-input' | 'input-x-gradient' | 'smoothgrad' | 'smooth-grad' | 'noise-tunnel' | 'ig' | 'integrated-gradients' | 'integratedgradients' | 'gradcam' | 'grad-cam' | 'guided-gradcam' | 'guided-grad-cam' | 'guidedgradcam' | 'gradcam-plus-plus' | 'gradcam++' | 'grad-cam++' | 'gradcampp' | 'gradcam-pp' | 'scorecam' | 'score-cam' | 'occlusion' | 'lrp' | 'layer-wise-relevance-propagation';
 export interface ExplainOptions {
   /** The attribution method (default 'vanilla'). */
   method?: MethodId;
@@ -15,7 +15,7 @@ export interface ExplainOptions {
   /** Images per batch through the network (capped at 64). */
   batchSize?: number;
   /** Wraps (SmoothGrad): the method averaged over noisy copies (default 'vanilla'). */
-  base?: 'vanilla' | 'guided' | 'deconvnet' | 'gradxinput' | 'ig' | 'gradcam' | 'guided-gradcam' | 'gradcam-plus-plus' | 'scorecam' | 'occlusion';
+  base?: 'vanilla' | 'guided' | 'deconvnet' | 'gradxinput' | 'ig' | 'gradcam' | 'guided-gradcam' | 'gradcam-plus-plus' | 'scorecam' | 'occlusion' | 'lrp';
   /** Average (SmoothGrad): what is averaged: |a| (abs), a (plain, signed), a² (squared) or the variance of a (vargrad) (default 'abs'). */
   average?: 'abs' | 'plain' | 'squared' | 'vargrad';
   /** Samples (SmoothGrad): noisy copies averaged (whole number 1..10000, default 50). */
@@ -34,6 +34,8 @@ export interface ExplainOptions {
   patch?: number | bigint;
   /** Stride (Occlusion): pixels between patch positions (whole number 1..32, default 2). */
   stride?: number | bigint;
+  /** ε (LRP (ε / z⁺)): the epsilon rule's stabiliser in the dense layers (0..10, default 0.000001). */
+  epsilon?: number;
 }
 export interface PostOptions {
   /** Sign view: |a| (keras-vis), max(a, 0), max(-a, 0), or a itself. */

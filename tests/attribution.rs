@@ -478,3 +478,42 @@ fn bad_options_are_errors_not_panics() {
     assert_eq!(registry::find("Integrated_Gradients").unwrap().id, "ig");
     assert!(registry::find("nope").is_err());
 }
+
+#[test]
+fn lrp_matches_the_hand_computation_and_conserves_relevance_without_biases() {
+    // Tiny network, x[4,4] = 0.3: logit0 = h0 - 2 h1 = 0.3 - 0.4. The epsilon rule gives h0 0.3,
+    // h1 -0.4; back through fc1, f0 gets 0.3 * (0.3 / 0.3) + (-0.3) * (-0.4 / 0.2) = 0.9 (h1's bias
+    // 0.5 absorbs -1.0); z+ through both convolutions hands it to the one pixel unchanged.
+    let net = common::tiny_net();
+    let x = tensor(DatasetKind::Mnist, &one_pixel(&[((4, 4), 0.3)]), &net);
+    let r = nonzero(&hwc(saliency::attribution::relevance(&net.plain, &x, &[0], 1e-6)));
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(r[0].0, 4 * 28 + 4);
+    assert!((r[0].1 - 0.9).abs() < 5e-5, "{r:?} (epsilon 1e-6 takes ~1e-5)");
+    // With every bias zeroed, nothing is absorbed: the input relevance sums to the logit.
+    for kind in DatasetKind::ALL {
+        let mut set = saliency::weights::WeightSet::from_model(&common::pretrained(kind));
+        for (name, v) in set.tensors.iter_mut() {
+            if name.ends_with(".bias") {
+                v.fill(0.0);
+            }
+        }
+        let net = Network::new(set.to_model(&saliency::backend::default_device()));
+        let test = common::test_set(kind);
+        for i in [0, 1, 2, 3] {
+            let img = test.image_f32(i);
+            for target in [test.labels[i] as usize, (test.labels[i] as usize + 5) % 10] {
+                let mut o = MethodOptions::new("lrp").unwrap();
+                o.target = Some(target);
+                let e = explain(&net, &img, &o).unwrap();
+                let gap = e.completeness_gap.expect("LRP reports conservation");
+                let logit = e.logits[target];
+                eprintln!("{kind:?} image {i} target {target}: logit {logit:.4}, sum - logit {gap:.2e}");
+                assert!(
+                    gap.abs() <= 1e-4 * logit.abs().max(1.0),
+                    "{kind:?} image {i}: conservation gap {gap} for logit {logit}"
+                );
+            }
+        }
+    }
+}

@@ -8,7 +8,7 @@ use serde::de::{Deserialize, Deserializer};
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use super::{Attribution, Network, gradcam, gradient, integrated, occlusion, smoothgrad};
+use super::{Attribution, Network, gradcam, gradient, integrated, lrp, occlusion, smoothgrad};
 use crate::model::{DatasetKind, NUM_CLASSES};
 use crate::validate::{MAX_BATCH, MAX_PASSES, check_pixels};
 use crate::{Error, Result};
@@ -27,6 +27,7 @@ pub const METHODS: &[&MethodInfo] = &[
     &gradcam::GRADCAM_PLUS_PLUS,
     &gradcam::SCORECAM,
     &occlusion::OCCLUSION,
+    &lrp::LRP,
 ];
 
 /// What values a parameter takes, with its default.

@@ -63,6 +63,9 @@ fn options(method: &str) -> JsValue {
 /// exact max-pool ties that an ulp of rounding can route differently.
 fn map_tolerance(dataset: &str, method: &str) -> f32 {
     match (dataset, method) {
+        // Grad-CAM++'s alpha = g^2 / (2 g^2 + g^3 sum A) amplifies an ulp of g where the
+        // denominator nears 0 (see tests/cam.rs): 1.4e-5 measured on MNIST.
+        (_, "gradcam-plus-plus") => 1e-4,
         ("cifar10", "occlusion") => 1e-4,
         ("cifar10", "ig") => 1e-2,
         _ => 1e-5,

@@ -8,6 +8,7 @@
 
 pub mod attribution;
 pub mod backend;
+pub mod dream;
 pub mod error;
 pub mod explain;
 pub mod model;

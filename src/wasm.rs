@@ -198,6 +198,44 @@ impl Model {
     }
 }
 
+/// Activation maximisation in steps, so a page can draw the image as it forms:
+/// `const d = new Dream(model, { class: 3 }); while (!d.finished) { d.advance(model, 10); draw(d.image); }`.
+#[wasm_bindgen(js_name = Dream)]
+pub struct DreamJs {
+    inner: crate::dream::Dream,
+}
+
+#[wasm_bindgen(js_class = Dream)]
+impl DreamJs {
+    /// Options: {class, steps, rate, tv, l2, jitter, seed}; unknown keys are errors.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        model: &Model,
+        #[wasm_bindgen(unchecked_param_type = "DreamOptions")] options: Option<JsValue>,
+    ) -> Result<DreamJs, JsError> {
+        let opts: crate::dream::DreamOptions = parse_options(options)?;
+        Ok(DreamJs { inner: crate::dream::Dream::new(model.net.plain.kind(), opts).map_err(js_err)? })
+    }
+    /// Up to `steps` more steps of gradient ascent with `model`.
+    pub fn advance(&mut self, model: &Model, steps: f64) -> Result<(), JsError> {
+        let steps = whole_number(steps, "steps", 0, 10_000)?;
+        self.inner.advance(&model.net, steps).map_err(js_err)
+    }
+    /// The image so far, H x W x C in [0, 1].
+    #[wasm_bindgen(getter)]
+    pub fn image(&self) -> Vec<f32> {
+        self.inner.image().to_vec()
+    }
+    #[wasm_bindgen(getter, js_name = stepsDone)]
+    pub fn steps_done(&self) -> usize {
+        self.inner.steps_done()
+    }
+    #[wasm_bindgen(getter)]
+    pub fn finished(&self) -> bool {
+        self.inner.finished()
+    }
+}
+
 /// Sign view + channel reduction, without normalisation (for a colour scale shared by maps).
 #[wasm_bindgen(js_name = reduceChannels)]
 pub fn reduce_channels(

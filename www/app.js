@@ -6,6 +6,7 @@ import { loadGallery, renderGallery, setupPad, setupTabs, setupUpload } from './
 import { engine, lane, state, title } from './state.js';
 import { $, hideError, setStatus, showError } from './ui.js';
 import { exportPng, render, runCompare } from './views.js';
+import { refreshDream, setupDream } from './dream.js';
 
 $('error-close').addEventListener('click', hideError);
 
@@ -36,6 +37,7 @@ async function switchModel(key) {
   try {
     const [, g] = await Promise.all([ensureModel(key, dataset), loadGallery(dataset)]);
     if (state.model !== key) return;
+    refreshDream();
     setStatus(key === 'custom' ? `Your weights (${state.custom.name}) ready.` : `${title(dataset)} model ready.`);
     renderGallery(g, setInput);
     $('gallery').querySelector('.thumb')?.click();
@@ -159,6 +161,7 @@ async function main() {
     radio.addEventListener('change', () => radio.checked && switchModel(radio.value));
   }
   setupWeights();
+  setupDream();
   await switchModel(document.querySelector('input[name="dataset"]:checked').value);
 }
 

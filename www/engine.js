@@ -21,6 +21,7 @@ export class Engine {
       this.silentRestarts = 0;
       const p = this.pending.get(data.id);
       if (!p) return;
+      if (data.progress) { p.onProgress?.(data.progress); return; }
       this.pending.delete(data.id);
       if (data.ok) p.resolve(data.result);
       else {
@@ -51,11 +52,12 @@ export class Engine {
     this.onRestart?.(true);
   }
 
-  call(type, payload = {}) {
+  /** Sends a request; `onProgress` sees the intermediate results a long job posts. */
+  call(type, payload = {}, onProgress = null) {
     if (this.dead) { this.silentRestarts = 0; this.start(); }
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, onProgress });
       this.worker.postMessage({ id, type, ...payload });
     });
   }

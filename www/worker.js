@@ -1,6 +1,6 @@
 // All computation happens here, off the main thread: the page never freezes, even during
 // SmoothGrad or IG. Messages: {id, type, ...} in, {id, ok, result | error} out.
-import init, { Model, datasets, lastPanic, methods, normalizeMap, rankCorrelation, reduceChannels, registry, toMap } from './pkg/saliency.js';
+import init, { Dream, Model, datasets, lastPanic, methods, normalizeMap, rankCorrelation, reduceChannels, registry, toMap } from './pkg/saliency.js';
 
 const ready = init(); // streaming compile of pkg/saliency_bg.wasm
 const models = new Map(); // model key ('mnist', 'cifar10', or 'custom' for a visitor's weights) -> Model
@@ -46,7 +46,33 @@ function explainOne(model, image, options, post) {
   return { ...e, reduced, map, ms };
 }
 
+let dreaming = null; // {stop: boolean} of the dream in progress
+
 const handlers = {
+  /** Activation maximisation, a few steps at a time: each chunk's image goes to the page. */
+  async dream({ id, dataset, options }) {
+    const model = await loadModel(dataset);
+    const d = new Dream(model, options);
+    const run = { stop: false };
+    if (dreaming) dreaming.stop = true;
+    dreaming = run;
+    try {
+      const probability = () => model.predict(d.image)[options.class];
+      while (!d.finished && !run.stop) {
+        d.advance(model, 5);
+        self.postMessage({ id, progress: { image: d.image, step: d.stepsDone, probability: probability() } });
+        await new Promise((r) => setTimeout(r, 0)); // lets a "stop" message in
+      }
+      return { image: d.image, step: d.stepsDone, probability: probability(), stopped: run.stop };
+    } finally {
+      d.free();
+      if (dreaming === run) dreaming = null;
+    }
+  },
+  async stopDream() {
+    if (dreaming) dreaming.stop = true;
+    return true;
+  },
   async registry() {
     return { methods: registry(), datasets: datasets() };
   },

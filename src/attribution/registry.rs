@@ -455,6 +455,21 @@ export interface MethodInfo {
   wrappable: boolean;
   singleChannel: boolean;
 }
+export interface DreamOptions {
+  /** The class whose logit is maximised, 0..9. */
+  class?: number;
+  /** Gradient-ascent steps (default 200). */
+  steps?: number;
+  /** Step size (default 0.02). */
+  rate?: number;
+  /** Total-variation penalty (default 0.05). */
+  tv?: number;
+  /** L2 penalty (default 0.02). */
+  l2?: number;
+  /** Largest random shift per step, pixels (default 1). */
+  jitter?: number;
+  seed?: number | bigint;
+}
 export interface DatasetInfo {
   id: string;
   title: string;

@@ -100,8 +100,27 @@ pub fn write_figure(path: &Path, kind: DatasetKind, image: &[f32], map: &[f32], 
         }
     });
     cv.image(2 * margin + panel, top, side, scale, |i| viridis(map[i]));
+    save(path, &cv)
+}
+
+/// One image under a title, as seen (grey or RGB, no colour map): the dream's figure.
+pub fn write_image(path: &Path, kind: DatasetKind, image: &[f32], title: &str) -> Result<()> {
+    let (side, c) = (kind.side(), kind.channels());
+    let scale = 224 / side;
+    let margin = 16;
+    let w = (2 * margin + side * scale).max(title.len() * 16 + 2 * margin);
+    let mut cv = Canvas::new(w, margin + 24 + 8 + side * scale + margin);
+    cv.text(title, w / 2, margin, 2);
+    let byte = |v: f32| (v.clamp(0.0, 1.0) * 255.0).round() as u8;
+    cv.image((w - side * scale) / 2, margin + 32, side, scale, |i| {
+        if c == 1 { [byte(image[i]); 3] } else { [byte(image[i * 3]), byte(image[i * 3 + 1]), byte(image[i * 3 + 2])] }
+    });
+    save(path, &cv)
+}
+
+fn save(path: &Path, cv: &Canvas) -> Result<()> {
     let file = std::fs::File::create(path).map_err(|e| Error::file(path, e))?;
-    let mut enc = png::Encoder::new(std::io::BufWriter::new(file), w as u32, h as u32);
+    let mut enc = png::Encoder::new(std::io::BufWriter::new(file), cv.w as u32, cv.h as u32);
     enc.set_color(png::ColorType::Rgb);
     enc.set_depth(png::BitDepth::Eight);
     let mut writer = enc.write_header().map_err(|e| Error::file(path, e))?;

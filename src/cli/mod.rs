@@ -74,6 +74,34 @@ enum Cmd {
     },
     /// Compute a saliency map for one image.
     Explain(Box<explain::ExplainArgs>),
+    /// Activation maximisation: the input the model finds most like a class (keras-vis'
+    /// visualize_activation); prints one JSON line, optionally writes a PNG.
+    Dream {
+        #[arg(long, value_parser = parse_kind)]
+        dataset: DatasetKind,
+        #[arg(long)]
+        weights: Option<PathBuf>,
+        #[arg(long)]
+        class: usize,
+        #[arg(long, default_value_t = 200)]
+        steps: usize,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Step size (pixels move by rate x the normalised ascent direction).
+        #[arg(long, default_value_t = 0.02)]
+        rate: f32,
+        /// Total-variation penalty weight.
+        #[arg(long, default_value_t = 0.05)]
+        tv: f32,
+        /// L2 penalty weight.
+        #[arg(long, default_value_t = 0.02)]
+        l2: f32,
+        /// Largest random shift per step, in pixels.
+        #[arg(long, default_value_t = 1)]
+        jitter: usize,
+        #[arg(long)]
+        png: Option<PathBuf>,
+    },
     /// Write the page's bundled test images (<out>/<dataset>.bin + .json).
     Gallery {
         #[arg(long, value_parser = parse_kind)]
@@ -224,6 +252,20 @@ pub fn run(args: Args) -> Result<()> {
             Ok(())
         }
         Cmd::Explain(a) => explain::run(*a),
+        Cmd::Dream { dataset, weights, class, steps, seed, rate, tv, l2, jitter, png } => {
+            let net = saliency::attribution::Network::new(load_weights(dataset, weights.as_deref())?);
+            let opts = saliency::dream::DreamOptions { class, steps, seed, rate, tv, l2, jitter };
+            let (image, probs) = saliency::dream::dream(&net, &opts)?;
+            let name = dataset.class_names().get(class).copied().unwrap_or("?");
+            if let Some(p) = &png {
+                figure::write_image(p, dataset, &image, &format!("{} dream: {name}", dataset.title()))?;
+            }
+            println!(
+                "{}",
+                json!({"dataset": dataset.id(), "class": class, "probability": probs[class], "probabilities": probs, "steps": steps, "seed": seed})
+            );
+            Ok(())
+        }
         Cmd::Gallery { dataset, data_dir, out, per_class } => {
             let dir = data::resolve_dir(data_dir.as_deref())?;
             let test = data::load(dataset, &dir, Split::Test)?;

@@ -273,6 +273,32 @@ describe('the demo page', () => {
     await context.close();
   });
 
+  test('"What does the model think a 3 looks like?": the dream forms step by step, reaches the class, and stops on demand', async () => {
+    const { page, context, errors } = await open();
+    await page.selectOption('#dream-class', '3');
+    const seen = [];
+    await page.exposeFunction('noteDream', (t) => seen.push(t));
+    await page.evaluate(() => new MutationObserver(() => window.noteDream(document.getElementById('dream-status').textContent))
+      .observe(document.getElementById('dream-status'), { childList: true, characterData: true, subtree: true }));
+    await page.click('#dream-start');
+    await page.waitForFunction(() => !document.getElementById('dream-start').disabled
+      && /Step 200/.test(document.getElementById('dream-status').textContent), null, { timeout: 120_000 });
+    const p = Number((await page.textContent('#dream-status')).match(/([\d.]+) %/)[1]);
+    assert.ok(p >= 99, `the dreamed 3 is a 3 with ${p} %`);
+    assert.ok(new Set(seen.map((t) => t.match(/Step (\d+)/)?.[1]).filter(Boolean)).size > 5, 'the image was drawn as it formed');
+    assert.ok(distinctColors(await pixels(page, 'dream-canvas')) > 10);
+    await page.screenshot({ path: `${SHOTS}/dream.png`, fullPage: true });
+    // Stop: a second dream ends early when asked.
+    await page.click('#dream-start');
+    await page.waitForFunction(() => /Step \d+/.test(document.getElementById('dream-status').textContent));
+    await page.click('#dream-stop');
+    await page.waitForFunction(() => /\(stopped\)/.test(document.getElementById('dream-status').textContent), null, { timeout: 60_000 });
+    // The map view still works afterwards.
+    await pick(page, 12);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test('export gives a PNG of the panel', async () => {
     const { page, context } = await open();
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);

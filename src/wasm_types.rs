@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
 // Generated from the method registry (src/attribution/registry.rs); do not edit by hand.
-export type MethodId = 'vanilla' | 'gradient' | 'saliency' | 'guided' | 'guided-backprop' | 'guidedbackprop' | 'deconvnet' | 'rectified' | 'deconvolution' | 'gradxinput' | 'grad-x-input' | 'gradient-x-input' | 'input-x-gradient' | 'smoothgrad' | 'smooth-grad' | 'noise-tunnel' | 'ig' | 'integrated-gradients' | 'integratedgradients' | 'gradcam' | 'grad-cam' | 'guided-gradcam' | 'guided-grad-cam' | 'guidedgradcam' | 'gradcam-plus-plus' | 'gradcam++' | 'grad-cam++' | 'gradcampp' | 'gradcam-pp' | 'scorecam' | 'score-cam' | 'occlusion' | 'lrp' | 'layer-wise-relevance-propagation';
+export type MethodId = 'vanilla' | 'gradient' | 'saliency' | 'guided' | 'guided-backprop' | 'guidedbackprop' | 'deconvnet' | 'rectified' | 'deconvolution' | 'gradxinput' | 'grad-x-input' | 'gradient-x-input' | 'input-x-gradient' | 'smoothgrad' | 'smooth-grad' | 'noise-tunnel' | 'ig' | 'integrated-gradients' | 'integratedgradients' | 'blur-ig' | 'blurig' | 'blur-integrated-gradients' | 'gradcam' | 'grad-cam' | 'guided-gradcam' | 'guided-grad-cam' | 'guidedgradcam' | 'gradcam-plus-plus' | 'gradcam++' | 'grad-cam++' | 'gradcampp' | 'gradcam-pp' | 'scorecam' | 'score-cam' | 'occlusion' | 'lrp' | 'layer-wise-relevance-propagation';
 export interface ExplainOptions {
   /** The attribution method (default 'vanilla'). */
   method?: MethodId;
@@ -15,7 +15,7 @@ export interface ExplainOptions {
   /** Images per batch through the network (capped at 64). */
   batchSize?: number;
   /** Wraps (SmoothGrad): the method averaged over noisy copies (default 'vanilla'). */
-  base?: 'vanilla' | 'guided' | 'deconvnet' | 'gradxinput' | 'ig' | 'gradcam' | 'guided-gradcam' | 'gradcam-plus-plus' | 'scorecam' | 'occlusion' | 'lrp';
+  base?: 'vanilla' | 'guided' | 'deconvnet' | 'gradxinput' | 'ig' | 'blur-ig' | 'gradcam' | 'guided-gradcam' | 'gradcam-plus-plus' | 'scorecam' | 'occlusion' | 'lrp';
   /** Average (SmoothGrad): what is averaged: |a| (abs), a (plain, signed), a² (squared) or the variance of a (vargrad) (default 'abs'). */
   average?: 'abs' | 'plain' | 'squared' | 'vargrad';
   /** Samples (SmoothGrad): noisy copies averaged (whole number 1..10000, default 50). */
@@ -24,10 +24,12 @@ export interface ExplainOptions {
   noise?: number;
   /** Seed (SmoothGrad, Integrated Gradients): seed of the noise, for maps that reproduce exactly (whole number 0..9007199254740991, default 0). */
   seed?: number | bigint;
-  /** Steps (Integrated Gradients): points on the path from the baseline to the input (right Riemann sum) (whole number 1..10000, default 50). */
+  /** Steps (Integrated Gradients, Blur IG): points on the path from the baseline to the input (right Riemann sum) (whole number 1..10000, default 50). */
   steps?: number | bigint;
   /** Baseline (Integrated Gradients): where the path starts: black (zeros), white (ones), uniform noise (seeded), the input after a 5x5 box blur, or an image (H x W x C in [0, 1], default 'black'). */
   baseline?: Float32Array | number[] | 'black' | 'white' | 'uniform' | 'blur';
+  /** σ max (Blur IG): the blur the path starts from; 0 picks 10 for MNIST and 12 for CIFAR-10 (0..50, default 0). */
+  maxSigma?: number;
   /** Layer (Grad-CAM, Guided Grad-CAM, Grad-CAM++, Score-CAM): where the class activation map is read: conv1 or conv2 (after its ReLU) (default 'conv2'). */
   layer?: 'conv2' | 'conv1';
   /** Patch (Occlusion): side of the square patch of zeros, in pixels (whole number 1..32, default 4). */

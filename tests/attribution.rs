@@ -517,3 +517,34 @@ fn lrp_matches_the_hand_computation_and_conserves_relevance_without_biases() {
         }
     }
 }
+
+#[test]
+fn blur_ig_blurs_like_scipy_and_is_complete() {
+    use saliency::attribution::{BlurIg, gaussian_blur};
+    // scipy.ndimage.gaussian_filter of a unit impulse, sigma 1 (radius 4): the centre keeps
+    // k0^2 with k0 = 1 / sum_{i=-4..4} exp(-i^2 / 2) = 0.3989423; outside is zero, so a plane of
+    // ones loses mass at its corners.
+    let mut impulse = vec![0f32; 81];
+    impulse[40] = 1.0;
+    let b = gaussian_blur(&impulse, 1, 9, 9, 1.0);
+    let k0 = 1.0 / (-4..=4).map(|i: i32| (-0.5 * (i * i) as f64).exp()).sum::<f64>();
+    assert!((b[40] as f64 - k0 * k0).abs() < 1e-7, "{} vs {}", b[40], k0 * k0);
+    assert!((b.iter().map(|&v| v as f64).sum::<f64>() - 1.0).abs() < 1e-6);
+    let ones = gaussian_blur(&[1.0; 81], 1, 9, 9, 1.0);
+    assert!(ones[40] > 0.999 && ones[0] < 0.5, "{} {}", ones[40], ones[0]);
+    assert_eq!(gaussian_blur(&impulse, 1, 9, 9, 0.0), impulse, "sigma 0 is the image");
+    // Completeness within 1 % at 300 steps: the attributions add up to f(x) - f(blurred x).
+    let kind = DatasetKind::Mnist;
+    let net = common::pretrained_net(kind);
+    let test = common::test_set(kind);
+    for i in [0, 12] {
+        let x = tensor(kind, &test.image_f32(i), &net);
+        let t = [test.labels[i] as usize];
+        let m = BlurIg { max_sigma: 10.0, steps: 300, batch_size: 64 };
+        let attr = m.attribute(&net, &x, &t).unwrap();
+        let gap = m.convergence(&net, &x, &attr, &t).unwrap().unwrap()[0];
+        let delta = net.logits(&x)[0][t[0]] - net.logits(&m.blurred(&x))[0][t[0]];
+        eprintln!("Blur IG image {i}: logit difference {delta:.3}, completeness gap {gap:.4}");
+        assert!(delta.abs() > 1.0 && gap.abs() <= 0.01 * delta.abs(), "image {i}: gap {gap} vs difference {delta}");
+    }
+}

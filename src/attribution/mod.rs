@@ -5,6 +5,7 @@
 //! `MethodInfo`; `registry::METHODS` lists them for every face of the tool.
 
 pub mod baseline;
+mod blur_ig;
 mod gradcam;
 mod gradient;
 mod integrated;
@@ -14,6 +15,7 @@ pub mod registry;
 mod smoothgrad;
 
 pub use baseline::Baseline;
+pub use blur_ig::{BlurIg, gaussian_blur};
 pub use gradcam::{GradCam, GradCamPlusPlus, GuidedGradCam, ScoreCam, layer_index, upsample_bilinear_aligned};
 pub use gradient::{Deconvnet, GradientXInput, Guided, ReluRule, Vanilla, input_gradient, rule_backward};
 pub use integrated::{IntegratedGradients, completeness_gap};

@@ -8,7 +8,7 @@ use serde::de::{Deserialize, Deserializer};
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use super::{Attribution, Network, gradcam, gradient, integrated, lrp, occlusion, smoothgrad};
+use super::{Attribution, Network, blur_ig, gradcam, gradient, integrated, lrp, occlusion, smoothgrad};
 use crate::model::{DatasetKind, NUM_CLASSES};
 use crate::validate::{MAX_BATCH, MAX_PASSES, check_pixels};
 use crate::{Error, Result};
@@ -22,6 +22,7 @@ pub const METHODS: &[&MethodInfo] = &[
     &gradient::GRADXINPUT,
     &smoothgrad::SMOOTHGRAD,
     &integrated::IG,
+    &blur_ig::BLUR_IG,
     &gradcam::GRADCAM,
     &gradcam::GUIDED_GRADCAM,
     &gradcam::GRADCAM_PLUS_PLUS,

@@ -97,8 +97,8 @@ impl Attribution for GuidedGradCam {
 /// Grad-CAM++ (Chattopadhyay et al. 2018) as tf-keras-vis 0.8.7's `GradcamPlusPlus` computes it
 /// with the logits as the model's output: with S the target logit and g = dS/dA,
 /// first = e^S g, second = first g, third = second g; alpha = second / (2 second + third sum_ij A)
-/// (a zero `second` leaves the denominator + 1), normalised to sum 1 over positions (a zero sum
-/// + 1); w_k = sum_ij ReLU(first) alpha; cam = ReLU(sum_k w_k A_k), upsampled with aligned corners.
+/// (a zero `second` leaves the denominator plus 1), normalised to sum 1 over positions (a zero
+/// sum plus 1); w_k = sum_ij ReLU(first) alpha; cam = ReLU(sum_k w_k A_k), upsampled with aligned corners.
 /// Computed in f64; the raw map keeps tf-keras-vis' scale (before its final min-max).
 pub struct GradCamPlusPlus {
     pub at: usize,

@@ -1,20 +1,30 @@
 //! Activation maximisation, the keras-vis tutorial's other half (`visualize_activation`): what
-//! input does the model find most like a class? Gradient ascent on the input for the class logit,
+//! input does the model find most like a class (or what excites a conv filter)? Gradient ascent
+//! on the input for the class logit (or the filter's mean activation),
 //! with total-variation and L2 penalties and random jitter, from a seeded start, clipped to [0, 1].
 //! A `Dream` advances a few steps at a time so a front end can draw the image as it forms.
 
 use serde::{Deserialize, Serialize};
 
 use crate::attribution::{Network, input_gradient};
-use crate::model::{DatasetKind, NUM_CLASSES, images_to_tensor, softmax, tensor_to_hwc};
+use burn::tensor::Tensor;
+
+use crate::model::{
+    CONV1_CHANNELS, CONV1_OUT, CONV2_CHANNELS, CONV2_OUT, DatasetKind, NUM_CLASSES, images_to_tensor, softmax,
+    tensor_to_hwc,
+};
 use crate::rng::Rng;
 use crate::{Error, Result};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 pub struct DreamOptions {
-    /// The class whose logit is maximised.
+    /// The class whose logit is maximised (unless `layer` is set).
     pub class: usize,
+    /// Maximise a conv filter's mean activation instead: "conv1" or "conv2" (after its ReLU)...
+    pub layer: Option<String>,
+    /// ...and which of its filters.
+    pub filter: usize,
     pub steps: usize,
     /// Step size: each step moves pixels by `rate` times the normalised ascent direction.
     pub rate: f32,
@@ -29,7 +39,17 @@ pub struct DreamOptions {
 
 impl Default for DreamOptions {
     fn default() -> Self {
-        DreamOptions { class: 0, steps: 200, rate: 0.02, tv: 0.05, l2: 0.02, jitter: 1, seed: 0 }
+        DreamOptions {
+            class: 0,
+            layer: None,
+            filter: 0,
+            steps: 200,
+            rate: 0.02,
+            tv: 0.05,
+            l2: 0.02,
+            jitter: 1,
+            seed: 0,
+        }
     }
 }
 
@@ -49,6 +69,12 @@ impl DreamOptions {
         }
         if self.jitter > 4 {
             return bad(format!("jitter must be in 0..=4 pixels, got {}", self.jitter));
+        }
+        if let Some(layer) = &self.layer {
+            let (_, filters) = objective_layer(layer)?;
+            if self.filter >= filters {
+                return bad(format!("filter must be in 0..{} for {layer}, got {}", filters - 1, self.filter));
+            }
         }
         Ok(())
     }
@@ -93,11 +119,19 @@ impl Dream {
             };
             let shifted = roll(&self.image, side, c, dy, dx);
             let x = images_to_tensor(self.kind, &shifted, &net.device())?;
-            let g = roll(&tensor_to_hwc(input_gradient(net, &x, &[self.opts.class])), side, c, -dy, -dx);
+            let g = match &self.opts.layer {
+                None => input_gradient(net, &x, &[self.opts.class]),
+                Some(layer) => filter_gradient(net, &x, objective_layer(layer)?.0, self.opts.filter),
+            };
+            let g = roll(&tensor_to_hwc(g), side, c, -dy, -dx);
             let tv = tv_gradient(&self.image, side, c);
             let n = self.image.len() as f32;
+            // The objective's gradient is scaled to mean |g| = 1 so the penalties weigh the same
+            // against a class logit or a filter's (much smaller) mean activation.
+            let g_scale = g.iter().map(|v| v.abs()).sum::<f32>() / g.len() as f32 + 1e-12;
             let dir: Vec<f32> = g
                 .iter()
+                .map(|v| v / g_scale)
                 .zip(&tv)
                 .zip(&self.image)
                 .map(|((gv, tvv), xv)| gv - self.opts.tv * tvv - self.opts.l2 * 2.0 * xv)
@@ -110,6 +144,34 @@ impl Dream {
         }
         Ok(())
     }
+}
+
+/// The layer position (in `model::LAYERS`) and filter count of a layer name.
+fn objective_layer(name: &str) -> Result<(usize, usize)> {
+    match name {
+        "conv1" => Ok((CONV1_OUT, CONV1_CHANNELS)),
+        "conv2" => Ok((CONV2_OUT, CONV2_CHANNELS)),
+        other => Err(Error::Options(format!("layer must be conv1 or conv2, got {other}"))),
+    }
+}
+
+/// d mean(A_filter) / d x, A the activation entering `LAYERS[at]`.
+fn filter_gradient(net: &Network, x: &Tensor<4>, at: usize, filter: usize) -> Tensor<4> {
+    let xa = x.clone().autodiff().require_grad();
+    let a = net.frozen.features_at(xa.clone(), at);
+    let grads = a.slice([0..1, filter..filter + 1]).mean().backward();
+    xa.grad(&grads).map(|g| g.inner()).unwrap_or_else(|| x.zeros_like())
+}
+
+/// The mean activation of a conv filter for one image (what a filter dream maximises).
+pub fn filter_activation(net: &Network, image: &[f32], layer: &str, filter: usize) -> Result<f32> {
+    let (at, filters) = objective_layer(layer)?;
+    if filter >= filters {
+        return Err(Error::Options(format!("filter must be in 0..{} for {layer}, got {filter}", filters - 1)));
+    }
+    let x = images_to_tensor(net.plain.kind(), image, &net.device())?;
+    let a = net.plain.features_at(x, at).slice([0..1, filter..filter + 1]).mean();
+    Ok(crate::model::to_vec(a).first().copied().unwrap_or(0.0))
 }
 
 /// Shifts an H x W x C image by (dy, dx), wrapping around.

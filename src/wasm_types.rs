@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
 // Generated from the method registry (src/attribution/registry.rs); do not edit by hand.
-export type MethodId = 'vanilla' | 'gradient' | 'saliency' | 'guided' | 'guided-backprop' | 'guidedbackprop' | 'deconvnet' | 'rectified' | 'deconvolution' | 'gradxinput' | 'grad-x-input' | 'gradient-x-input' | 'input-x-gradient' | 'smoothgrad' | 'smooth-grad' | 'noise-tunnel' | 'ig' | 'integrated-gradients' | 'integratedgradients' | 'blur-ig' | 'blurig' | 'blur-integrated-gradients' | 'gradcam' | 'grad-cam' | 'guided-gradcam' | 'guided-grad-cam' | 'guidedgradcam' | 'gradcam-plus-plus' | 'gradcam++' | 'grad-cam++' | 'gradcampp' | 'gradcam-pp' | 'scorecam' | 'score-cam' | 'occlusion' | 'lrp' | 'layer-wise-relevance-propagation';
+export type MethodId = 'vanilla' | 'gradient' | 'saliency' | 'guided' | 'guided-backprop' | 'guidedbackprop' | 'deconvnet' | 'rectified' | 'deconvolution' | 'gradxinput' | 'grad-x-input' | 'gradient-x-input' | 'input-x-gradient' | 'smoothgrad' | 'smooth-grad' | 'noise-tunnel' | 'ig' | 'integrated-gradients' | 'integratedgradients' | 'blur-ig' | 'blurig' | 'blur-integrated-gradients' | 'expected-gradients' | 'expectedgradients' | 'eg' | 'gradcam' | 'grad-cam' | 'guided-gradcam' | 'guided-grad-cam' | 'guidedgradcam' | 'gradcam-plus-plus' | 'gradcam++' | 'grad-cam++' | 'gradcampp' | 'gradcam-pp' | 'scorecam' | 'score-cam' | 'occlusion' | 'lrp' | 'layer-wise-relevance-propagation';
 export interface ExplainOptions {
   /** The attribution method (default 'vanilla'). */
   method?: MethodId;
@@ -15,14 +15,14 @@ export interface ExplainOptions {
   /** Images per batch through the network (capped at 64). */
   batchSize?: number;
   /** Wraps (SmoothGrad): the method averaged over noisy copies (default 'vanilla'). */
-  base?: 'vanilla' | 'guided' | 'deconvnet' | 'gradxinput' | 'ig' | 'blur-ig' | 'gradcam' | 'guided-gradcam' | 'gradcam-plus-plus' | 'scorecam' | 'occlusion' | 'lrp';
+  base?: 'vanilla' | 'guided' | 'deconvnet' | 'gradxinput' | 'ig' | 'blur-ig' | 'expected-gradients' | 'gradcam' | 'guided-gradcam' | 'gradcam-plus-plus' | 'scorecam' | 'occlusion' | 'lrp';
   /** Average (SmoothGrad): what is averaged: |a| (abs), a (plain, signed), a² (squared) or the variance of a (vargrad) (default 'abs'). */
   average?: 'abs' | 'plain' | 'squared' | 'vargrad';
-  /** Samples (SmoothGrad): noisy copies averaged (whole number 1..10000, default 50). */
+  /** Samples (SmoothGrad, Expected gradients): noisy copies averaged (whole number 1..10000, default 50). */
   samples?: number | bigint;
   /** Noise (SmoothGrad): noise level: sigma as a fraction of the image's value range (0..10, default 0.2). */
   noise?: number;
-  /** Seed (SmoothGrad, Integrated Gradients): seed of the noise, for maps that reproduce exactly (whole number 0..9007199254740991, default 0). */
+  /** Seed (SmoothGrad, Integrated Gradients, Expected gradients): seed of the noise, for maps that reproduce exactly (whole number 0..9007199254740991, default 0). */
   seed?: number | bigint;
   /** Steps (Integrated Gradients, Blur IG): points on the path from the baseline to the input (right Riemann sum) (whole number 1..10000, default 50). */
   steps?: number | bigint;
@@ -30,6 +30,8 @@ export interface ExplainOptions {
   baseline?: Float32Array | number[] | 'black' | 'white' | 'uniform' | 'blur';
   /** σ max (Blur IG): the blur the path starts from; 0 picks 10 for MNIST and 12 for CIFAR-10 (0..50, default 0). */
   maxSigma?: number;
+  /** References (Expected gradients): the images baselines are drawn from: the bundled gallery, or N images H x W x C concatenated (H x W x C in [0, 1], default 'gallery'). */
+  references?: Float32Array | number[] | 'gallery';
   /** Layer (Grad-CAM, Guided Grad-CAM, Grad-CAM++, Score-CAM): where the class activation map is read: conv1 or conv2 (after its ReLU) (default 'conv2'). */
   layer?: 'conv2' | 'conv1';
   /** Patch (Occlusion): side of the square patch of zeros, in pixels (whole number 1..32, default 4). */
@@ -80,8 +82,12 @@ export interface MethodInfo {
   singleChannel: boolean;
 }
 export interface DreamOptions {
-  /** The class whose logit is maximised, 0..9. */
+  /** The class whose logit is maximised, 0..9 (unless layer is set). */
   class?: number;
+  /** Maximise a conv filter's mean activation instead. */
+  layer?: 'conv1' | 'conv2';
+  /** Which filter of layer (conv1: 0..31, conv2: 0..63). */
+  filter?: number;
   /** Gradient-ascent steps (default 200). */
   steps?: number;
   /** Step size (default 0.02). */

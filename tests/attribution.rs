@@ -548,3 +548,31 @@ fn blur_ig_blurs_like_scipy_and_is_complete() {
         assert!(delta.abs() > 1.0 && gap.abs() <= 0.01 * delta.abs(), "image {i}: gap {gap} vs difference {delta}");
     }
 }
+
+#[test]
+fn expected_gradients_draw_from_the_gallery_and_are_complete_on_average() {
+    use saliency::attribution::ExpectedGradients;
+    let kind = DatasetKind::Mnist;
+    let net = common::pretrained_net(kind);
+    let test = common::test_set(kind);
+    let refs: Vec<f32> = (100..130).flat_map(|i| test.image_f32(i)).collect();
+    for i in [0, 12] {
+        let x = tensor(kind, &test.image_f32(i), &net);
+        let t = [test.labels[i] as usize];
+        let m = ExpectedGradients { references: refs.clone(), samples: 300, seed: 1, batch_size: 64 };
+        let attr = m.attribute(&net, &x, &t).unwrap();
+        let gap = m.convergence(&net, &x, &attr, &t).unwrap().unwrap()[0];
+        let sum: f32 = to_vec(attr.clone()).iter().sum();
+        eprintln!("expected gradients image {i}: sum of attributions {sum:.3}, completeness gap {gap:.4}");
+        assert!(gap.abs() <= 0.01 * (sum - gap).abs(), "image {i}: gap {gap} vs difference {}", sum - gap);
+        // Seeded: the same draws give the same map.
+        assert_eq!(to_vec(attr), to_vec(m.attribute(&net, &x, &t).unwrap()));
+    }
+    // Through the registry the CLI's build draws from the bundled gallery.
+    let e = explain(&net, &test.image_f32(0), &MethodOptions::new("expected-gradients").unwrap()).unwrap();
+    assert!(e.completeness_gap.is_some() && e.raw.iter().any(|v| *v != 0.0));
+    let bad = MethodOptions::new("expected-gradients").unwrap().with("references", vec![0.5; 100]).unwrap();
+    assert!(
+        explain(&net, &test.image_f32(0), &bad).unwrap_err().to_string().contains("whole number of 784-value images")
+    );
+}

@@ -38,3 +38,28 @@ fn dream_options_are_checked() {
     let o = DreamOptions { class: 3, steps: 20, seed: 5, ..Default::default() };
     assert_eq!(dream(&net, &o).unwrap().0, dream(&net, &o).unwrap().0);
 }
+
+#[test]
+fn a_filter_dream_excites_its_filter() {
+    use saliency::dream::filter_activation;
+    let net = common::pretrained_net(DatasetKind::Mnist);
+    for (layer, filters) in [("conv1", 32), ("conv2", 64)] {
+        // The first filter alive on the start image (a ReLU that is off everywhere has no gradient).
+        let o = |filter| DreamOptions { layer: Some(layer.into()), filter, steps: 100, seed: 2, ..Default::default() };
+        let start = saliency::dream::Dream::new(DatasetKind::Mnist, o(0)).unwrap().image().to_vec();
+        let filter =
+            (0..filters).find(|&f| filter_activation(&net, &start, layer, f).unwrap() > 0.01).expect("a live filter");
+        let o = o(filter);
+        let (img, _) = dream(&net, &o).unwrap();
+        let (before, after) = (
+            filter_activation(&net, &start, layer, filter).unwrap(),
+            filter_activation(&net, &img, layer, filter).unwrap(),
+        );
+        eprintln!("{layer} filter {filter}: mean activation {before:.3} -> {after:.3}");
+        assert!(after > 2.0 * before.max(0.05), "{layer} filter {filter}: {before} -> {after}");
+    }
+    let e = dream(&net, &DreamOptions { layer: Some("conv2".into()), filter: 64, ..Default::default() }).unwrap_err();
+    assert!(e.to_string().contains("filter must be in 0..63"), "{e}");
+    let e = dream(&net, &DreamOptions { layer: Some("fc1".into()), ..Default::default() }).unwrap_err();
+    assert!(e.to_string().contains("conv1 or conv2"), "{e}");
+}

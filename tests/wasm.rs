@@ -57,6 +57,18 @@ fn options(method: &str) -> JsValue {
     o.into()
 }
 
+/// The references expected gradients draws from: the gallery the native build bundles, passed
+/// in as the page's worker passes it.
+fn with_references(o: JsValue, dataset: &str) -> JsValue {
+    let bytes: &[u8] = if dataset == "mnist" { GALLERY_MNIST } else { GALLERY_CIFAR };
+    let refs: Vec<f32> = bytes.iter().map(|&b| b as f32 / 255.0).collect();
+    Reflect::set(&o, &"references".into(), &Float32Array::from(refs.as_slice())).unwrap();
+    o
+}
+
+const GALLERY_MNIST: &[u8] = include_bytes!("../www/gallery/mnist.bin");
+const GALLERY_CIFAR: &[u8] = include_bytes!("../www/gallery/cifar10.bin");
+
 /// Maps agree to 1e-5 except where float32 rounding, which differs between native and WASM SIMD
 /// kernels, is amplified: occlusion maps divide logit drops (rounding ~1e-7) by a small range, and
 /// IG on a photo integrates gradients at dimmed copies where identical 3x3 neighbourhoods make
@@ -80,7 +92,8 @@ fn every_method_gives_the_native_maps() {
         assert_eq!(model.dataset(), id);
         let img = fixture(&format!("{id}/image"));
         for m in methods() {
-            let out = model.explain(&img, Some(options(&m))).expect("explain");
+            let o = if m == "expected-gradients" { with_references(options(&m), id) } else { options(&m) };
+            let out = model.explain(&img, Some(o)).expect("explain");
             let raw = Float32Array::from(Reflect::get(&out, &"raw".into()).unwrap()).to_vec();
             let channels = Reflect::get(&out, &"rawChannels".into()).unwrap().as_f64().unwrap() as usize;
             let want_raw = fixture(&format!("{id}/{m}/raw"));

@@ -36,6 +36,20 @@ function randomModel(key, depth) {
   return randomized.get(k);
 }
 
+const galleries = new Map(); // dataset -> Float32Array of the bundled test images
+
+/** Methods that draw baselines from data (expected gradients) get the bundled gallery. */
+async function withReferences(model, options) {
+  const info = registry().find((m) => m.id === options.method);
+  if (!info?.params.some((p) => p.key === 'references') || options.references) return options;
+  if (!galleries.has(model.dataset)) {
+    const res = await fetch(`gallery/${model.dataset}.bin`);
+    if (!res.ok) throw new Error(`could not fetch the reference images (HTTP ${res.status})`);
+    galleries.set(model.dataset, Float32Array.from(new Uint8Array(await res.arrayBuffer()), (v) => v / 255));
+  }
+  return { ...options, references: galleries.get(model.dataset) };
+}
+
 /** Raw attribution plus the reduced (pre-normalisation) and final maps. */
 function explainOne(model, image, options, post) {
   const t0 = performance.now();
@@ -83,8 +97,9 @@ const handlers = {
   async loadWeights({ bytes }) {
     return describe(install('custom', new Model(bytes)));
   },
-  async explain({ dataset, image, options, post, sanityDepth }) {
+  async explain({ dataset, image, options: asked, post, sanityDepth }) {
     const model = await loadModel(dataset);
+    const options = await withReferences(model, asked);
     const result = explainOne(model, image, options, post);
     if (sanityDepth) {
       // Same target as the trained model's explanation, so the maps are comparable.
@@ -96,7 +111,11 @@ const handlers = {
   },
   async compare({ dataset, image, options, post }) {
     const model = await loadModel(dataset);
-    return methods().map((method) => ({ method, ...explainOne(model, image, { ...options, method }, post) }));
+    const out = [];
+    for (const method of methods()) {
+      out.push({ method, ...explainOne(model, image, await withReferences(model, { ...options, method }), post) });
+    }
+    return out;
   },
   async normalize({ reduced, post }) {
     return normalizeMap(reduced, post);

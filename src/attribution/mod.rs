@@ -6,6 +6,7 @@
 
 pub mod baseline;
 mod blur_ig;
+mod expected_gradients;
 mod gradcam;
 mod gradient;
 mod integrated;
@@ -16,6 +17,7 @@ mod smoothgrad;
 
 pub use baseline::Baseline;
 pub use blur_ig::{BlurIg, gaussian_blur};
+pub use expected_gradients::ExpectedGradients;
 pub use gradcam::{GradCam, GradCamPlusPlus, GuidedGradCam, ScoreCam, layer_index, upsample_bilinear_aligned};
 pub use gradient::{Deconvnet, GradientXInput, Guided, ReluRule, Vanilla, input_gradient, rule_backward};
 pub use integrated::{IntegratedGradients, completeness_gap};

@@ -8,7 +8,9 @@ use serde::de::{Deserialize, Deserializer};
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use super::{Attribution, Network, blur_ig, gradcam, gradient, integrated, lrp, occlusion, smoothgrad};
+use super::{
+    Attribution, Network, blur_ig, expected_gradients, gradcam, gradient, integrated, lrp, occlusion, smoothgrad,
+};
 use crate::model::{DatasetKind, NUM_CLASSES};
 use crate::validate::{MAX_BATCH, MAX_PASSES, check_pixels};
 use crate::{Error, Result};
@@ -23,6 +25,7 @@ pub const METHODS: &[&MethodInfo] = &[
     &smoothgrad::SMOOTHGRAD,
     &integrated::IG,
     &blur_ig::BLUR_IG,
+    &expected_gradients::EXPECTED_GRADIENTS,
     &gradcam::GRADCAM,
     &gradcam::GUIDED_GRADCAM,
     &gradcam::GRADCAM_PLUS_PLUS,
@@ -457,8 +460,12 @@ export interface MethodInfo {
   singleChannel: boolean;
 }
 export interface DreamOptions {
-  /** The class whose logit is maximised, 0..9. */
+  /** The class whose logit is maximised, 0..9 (unless layer is set). */
   class?: number;
+  /** Maximise a conv filter's mean activation instead. */
+  layer?: 'conv1' | 'conv2';
+  /** Which filter of layer (conv1: 0..31, conv2: 0..63). */
+  filter?: number;
   /** Gradient-ascent steps (default 200). */
   steps?: number;
   /** Step size (default 0.02). */

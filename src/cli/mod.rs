@@ -81,8 +81,14 @@ enum Cmd {
         dataset: DatasetKind,
         #[arg(long)]
         weights: Option<PathBuf>,
-        #[arg(long)]
+        #[arg(long, default_value_t = 0)]
         class: usize,
+        /// Maximise a conv filter's mean activation instead of a class: conv1 or conv2.
+        #[arg(long)]
+        layer: Option<String>,
+        /// The filter of --layer.
+        #[arg(long, default_value_t = 0)]
+        filter: usize,
         #[arg(long, default_value_t = 200)]
         steps: usize,
         #[arg(long, default_value_t = 0)]
@@ -252,9 +258,9 @@ pub fn run(args: Args) -> Result<()> {
             Ok(())
         }
         Cmd::Explain(a) => explain::run(*a),
-        Cmd::Dream { dataset, weights, class, steps, seed, rate, tv, l2, jitter, png } => {
+        Cmd::Dream { dataset, weights, class, layer, filter, steps, seed, rate, tv, l2, jitter, png } => {
             let net = saliency::attribution::Network::new(load_weights(dataset, weights.as_deref())?);
-            let opts = saliency::dream::DreamOptions { class, steps, seed, rate, tv, l2, jitter };
+            let opts = saliency::dream::DreamOptions { class, layer, filter, steps, seed, rate, tv, l2, jitter };
             let (image, probs) = saliency::dream::dream(&net, &opts)?;
             let name = dataset.class_names().get(class).copied().unwrap_or("?");
             if let Some(p) = &png {

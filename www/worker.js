@@ -17,11 +17,7 @@ async function loadModel(key) {
 
 /** Keeps a freshly loaded model under `key`, replacing (and freeing) what was there. */
 function install(key, model) {
-  // Throw-away passes through both backward paths (autodiff, and the explicit one of guided and
-  // deconvnet) so the first real maps aren't slowed by first-use allocations.
-  const blank = new Float32Array(model.side * model.side * model.channels);
-  model.gradient(blank, 0);
-  model.explain(blank, { method: 'guided-gradcam' });
+  model.warmUp();
   models.get(key)?.free();
   for (const [k, m] of randomized) if (k.startsWith(`${key}/`)) { m.free(); randomized.delete(k); }
   models.set(key, model);

@@ -373,6 +373,33 @@ fn gradcam_matches_the_hand_computation() {
 }
 
 #[test]
+fn gradcam_plus_plus_and_scorecam_match_the_hand_computation() {
+    use saliency::attribution::{GradCamPlusPlus, ScoreCam};
+    // Same tiny network and input: A0[0,0] = 0.3 is the only live activation, g = dS/dA0[0,0] = 3,
+    // S = logit0 = -0.1. Grad-CAM++: alpha = 9 e^S / (18 e^S + 27 e^S * 0.3) there, normalised to
+    // 1 (0 wherever g = 0); w0 = ReLU(3 e^S) * 1; cam(0,0) = 0.3 * 3 e^S = 0.9 e^-0.1.
+    // Score-CAM: A0's upsampled, normalised mask is 0 at x[4,4], so the masked input is blank:
+    // logit0 = -2 * relu(0.5) = -1, the others 0; w0 = e^-1 / (e^-1 + 9); cam(0,0) = 0.3 w0.
+    let net = common::tiny_net();
+    let x = tensor(DatasetKind::Mnist, &one_pixel(&[((4, 4), 0.3)]), &net);
+    let f = |i: usize| (1.0 - i as f64 * 10.0 / 27.0).max(0.0);
+    let pp = (0.9 * (-0.1f64).exp(), to_vec(GradCamPlusPlus { at: CONV2_OUT }.attribute(&net, &x, &[0]).unwrap()));
+    let e1 = (-1.0f64).exp();
+    let sc =
+        (0.3 * e1 / (e1 + 9.0), to_vec(ScoreCam { at: CONV2_OUT, batch_size: 7 }.attribute(&net, &x, &[0]).unwrap()));
+    for (name, (c, cam)) in [("Grad-CAM++", pp), ("Score-CAM", sc)] {
+        assert_eq!(cam.len(), 784);
+        for r in 0..28 {
+            for col in 0..28 {
+                let want = c * f(r) * f(col);
+                let got = cam[r * 28 + col] as f64;
+                assert!((got - want).abs() < 1e-6, "{name} ({r},{col}): {got} vs {want}");
+            }
+        }
+    }
+}
+
+#[test]
 fn occlusion_records_the_logit_drop_per_patch() {
     // Occluding x[4,4] makes f0 = 0: logit goes from 0.3 - 0.4 = -0.1 to -2 * 0.5 = -1, a drop of 0.9.
     let net = common::tiny_net();

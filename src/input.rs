@@ -8,8 +8,29 @@ use crate::{Error, Result, validate};
 /// PNGs larger than this many pixels are refused before their pixels are decoded.
 pub const MAX_PNG_PIXELS: u64 = 50_000_000;
 
+/// The header of a `.npy` file must fit in the file: npyz allocates the header length it reads
+/// (up to 4 GB in format versions 2 and 3) before reading it, so a lying header is refused here.
+fn check_npy_header(bytes: &[u8]) -> Result<()> {
+    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
+        return Err(Error::Input("not a .npy file (no \\x93NUMPY magic)".into()));
+    }
+    let (len, start) = match bytes[6] {
+        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
+        2 | 3 if bytes.len() >= 12 => (u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize, 12),
+        v => return Err(Error::Input(format!("not a .npy file (format version {v})"))),
+    };
+    if len > bytes.len() - start {
+        return Err(Error::Input(format!(
+            "the .npy header claims {len} bytes but only {} follow (truncated file?)",
+            bytes.len() - start
+        )));
+    }
+    Ok(())
+}
+
 /// A float32 `.npy` of shape (H, W, C), or (H, W) for MNIST, values in [0, 1].
 pub fn npy_from_bytes(bytes: &[u8], kind: DatasetKind) -> Result<Vec<f32>> {
+    check_npy_header(bytes)?;
     let npy = npyz::NpyFile::new(bytes).map_err(|e| Error::Input(format!("not a .npy file ({e})")))?;
     let shape: Vec<u64> = npy.shape().to_vec();
     let (s, c) = (kind.side() as u64, kind.channels() as u64);

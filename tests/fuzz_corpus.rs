@@ -35,6 +35,16 @@ fn every_former_crash_is_handled() {
 }
 
 #[test]
+fn an_npy_header_claiming_4_gb_is_refused_before_allocating() {
+    // Found by `scripts/fuzz.sh` (libFuzzer: out-of-memory, malloc(4294967158)): a version-2 header
+    // whose length field says 4 GB. npyz allocates that length before reading, so it is checked first.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions/npy/header-claims-4gb");
+    let bytes = std::fs::read(path).expect("regression input");
+    let e = saliency::input::npy_from_bytes(&bytes, saliency::DatasetKind::Mnist).unwrap_err().to_string();
+    assert!(e.contains("header claims 4294967158 bytes"), "{e}");
+}
+
+#[test]
 fn seeds_reach_the_deep_paths() {
     // The valid seeds must parse, or the fuzzer starts at the front door only.
     let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds");

@@ -19,6 +19,10 @@ describe('soak', () => {
       const load = async (d) => new mod.Model(new Uint8Array(await (await fetch(`pretrained/${d}.safetensors`)).arrayBuffer()), d);
       const models = [await load('mnist'), await load('cifar10')];
       const methods = mod.methods();
+      // Methods that draw baselines from data get the bundled gallery, as the page's worker passes it.
+      const gallery = async (d) => Float32Array.from(new Uint8Array(await (await fetch(`gallery/${d}.bin`)).arrayBuffer()), (v) => v / 255);
+      const references = [await gallery('mnist'), await gallery('cifar10')];
+      const needsReferences = new Set(mod.registry().filter((m) => m.params.some((p) => p.key === 'references')).map((m) => m.id));
       const posts = [{}, { sign: 'signed', normalize: { kind: 'percentile', p: 99 } }, { sign: 'positive', reduce: 'sum-abs' }];
       const samples = [];
       const sample = (done) => {
@@ -39,10 +43,12 @@ describe('soak', () => {
           if (k % 500 === 499) {
             // The sanity view's randomized model, created and freed as the worker's cache would.
             const random = model.randomized(1 + (k % 4), BigInt(k));
-            random.explain(image, { method });
+            random.explain(image, needsReferences.has(method) ? { method, references: references[k % 2] } : { method });
             random.free();
           }
-          const e = model.explain(image, { method, seed: k, target: k % 10 });
+          const options = { method, seed: k, target: k % 10 };
+          if (needsReferences.has(method)) options.references = references[k % 2];
+          const e = model.explain(image, options);
           mod.toMap(e.raw, e.rawChannels, posts[k % posts.length]);
           mod.reduceChannels(e.raw, e.rawChannels, posts[k % posts.length]);
         } catch (err) {

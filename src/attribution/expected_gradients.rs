@@ -82,8 +82,19 @@ impl Attribution for ExpectedGradients {
         let [_, c, h, w] = x.dims();
         let refs = self.references_chw(c, h, w);
         let draws = self.draws(refs.len());
-        let batch: Vec<f32> = refs.concat();
-        let lr = net.logits(&Tensor::<4>::from_data(TensorData::new(batch, [refs.len(), c, h, w]), &x.device()));
+        // Only the references drawn, a batch at a time (memory stays bounded by the batch size).
+        let mut used: Vec<usize> = draws.iter().map(|&(r, _)| r).collect();
+        used.sort_unstable();
+        used.dedup();
+        let mut lr = vec![Vec::new(); refs.len()];
+        for chunk in used.chunks(self.batch_size.max(1)) {
+            let batch: Vec<f32> = chunk.iter().flat_map(|&r| refs[r].iter().copied()).collect();
+            let logits =
+                net.logits(&Tensor::<4>::from_data(TensorData::new(batch, [chunk.len(), c, h, w]), &x.device()));
+            for (&r, l) in chunk.iter().zip(logits) {
+                lr[r] = l;
+            }
+        }
         let lx = net.logits(x);
         let sums = to_vec(attr.clone().sum_dims_squeeze::<1, _>(&[1, 2, 3]));
         Ok(Some(

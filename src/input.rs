@@ -54,9 +54,40 @@ pub fn npy_from_bytes(bytes: &[u8], kind: DatasetKind) -> Result<Vec<f32>> {
     Ok(v)
 }
 
+/// Chunks the png crate (0.18.1) panics on instead of refusing: a palette whose length is not a
+/// whole number of RGB entries (or holds more than 256), and a tRNS chunk with more entries than
+/// the palette. Found by fuzzing; checked here by walking the chunks before decoding.
+fn check_png_chunks(bytes: &[u8]) -> Result<()> {
+    let mut at = 8;
+    let mut palette_entries: Option<usize> = None;
+    let mut trns_len = 0;
+    while at + 8 <= bytes.len() {
+        let len = u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]) as usize;
+        let kind = &bytes[at + 4..at + 8];
+        match kind {
+            b"PLTE" if len % 3 != 0 || len > 768 => {
+                return Err(Error::Input(format!("corrupt PNG: a {len}-byte palette is not 1 to 256 RGB entries")));
+            }
+            b"PLTE" => palette_entries = Some(palette_entries.map_or(len / 3, |p: usize| p.min(len / 3))),
+            b"tRNS" => trns_len = trns_len.max(len),
+            _ => {}
+        }
+        at = at.saturating_add(12).saturating_add(len);
+    }
+    if let Some(entries) = palette_entries
+        && trns_len > entries
+    {
+        return Err(Error::Input(format!(
+            "corrupt PNG: {trns_len} transparency entries for a {entries}-colour palette"
+        )));
+    }
+    Ok(())
+}
+
 /// Decodes a PNG, centre-crops it square and box-filters it to the model's size (grey for MNIST).
 /// Transparent pixels count as black, the MNIST background.
 pub fn png_from_bytes(bytes: &[u8], kind: DatasetKind) -> Result<Vec<f32>> {
+    check_png_chunks(bytes)?;
     let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
     decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
     let mut reader = decoder.read_info().map_err(|e| Error::Input(format!("not a readable PNG ({e})")))?;

@@ -45,6 +45,27 @@ fn an_npy_header_claiming_4_gb_is_refused_before_allocating() {
 }
 
 #[test]
+fn pngs_the_decoder_would_panic_on_are_refused() {
+    // Found by `scripts/fuzz.sh` (a panic inside png 0.18.1's palette expansion): a 518-byte PLTE.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions/png/palette-not-whole-entries");
+    let bytes = std::fs::read(path).expect("regression input");
+    let e = saliency::input::png_from_bytes(&bytes, saliency::DatasetKind::Mnist).unwrap_err().to_string();
+    assert!(e.contains("518-byte palette"), "{e}");
+    // Its sibling: more transparency entries than palette colours (a slice out of order there).
+    let chunk = |kind: &[u8], data: &[u8]| [&(data.len() as u32).to_be_bytes()[..], kind, data, &[0u8; 4]].concat();
+    let png = [
+        &b"\x89PNG\r\n\x1a\n"[..],
+        &chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 3, 0, 0, 0]),
+        &chunk(b"PLTE", &[0, 0, 0, 255, 255, 255]),
+        &chunk(b"tRNS", &[0, 0, 0, 0, 0]),
+        &chunk(b"IEND", &[]),
+    ]
+    .concat();
+    let e = saliency::input::png_from_bytes(&png, saliency::DatasetKind::Mnist).unwrap_err().to_string();
+    assert!(e.contains("5 transparency entries for a 2-colour palette"), "{e}");
+}
+
+#[test]
 fn seeds_reach_the_deep_paths() {
     // The valid seeds must parse, or the fuzzer starts at the front door only.
     let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds");

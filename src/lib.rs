@@ -10,6 +10,7 @@ pub mod attribution;
 pub mod backend;
 pub mod dream;
 pub mod error;
+pub mod evaluate;
 pub mod explain;
 pub mod model;
 pub mod postprocess;

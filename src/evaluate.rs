@@ -1,0 +1,161 @@
+//! Faithfulness of a map, computed the same way everywhere: deletion, insertion and LeRF curves
+//! (pixel flipping) with their areas and SRG (Samek et al. 2017; Petsiuk et al. 2018).
+//!
+//! For an image x (H x W x C), target c and map M (H x W), with K steps:
+//! - MoRF order: positions by M descending, ties by ascending row-major index; LeRF: M ascending,
+//!   ties by ascending index;
+//! - step k = 0..=K touches the first floor(k H W / K) positions of the order, all channels at once;
+//! - deletion: MoRF positions set to the baseline; insertion: start from the baseline and put the
+//!   MoRF positions back; LeRF: LeRF positions set to the baseline;
+//! - p_k = softmax(logits(x_k))[c]; AUC = trapezoid over x = k / K; SRG = AUC(LeRF) - AUC(MoRF).
+//!   The baseline is 0, or the image after a 5x5 box blur with edge replication.
+
+use burn::tensor::{Tensor, TensorData};
+use serde::Serialize;
+
+use crate::attribution::Network;
+use crate::attribution::baseline::box_blur;
+use crate::model::{DatasetKind, NUM_CLASSES, softmax, to_vec};
+use crate::rng::Rng;
+use crate::{Error, Result};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RemovalBaseline {
+    Zero,
+    Blur,
+}
+
+impl RemovalBaseline {
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "zero" => Ok(RemovalBaseline::Zero),
+            "blur" => Ok(RemovalBaseline::Blur),
+            other => Err(Error::Options(format!("baseline must be zero or blur, got {other}"))),
+        }
+    }
+}
+
+/// The three curves (K + 1 points each) and their areas.
+#[derive(Clone, Debug, Serialize)]
+pub struct Curves {
+    pub deletion: f64,
+    pub insertion: f64,
+    pub lerf: f64,
+    pub srg: f64,
+    pub deletion_curve: Vec<f64>,
+    pub insertion_curve: Vec<f64>,
+    pub lerf_curve: Vec<f64>,
+}
+
+/// K when none is given: 28 for MNIST, 32 for CIFAR-10 (one step per row's worth of pixels).
+pub fn default_steps(kind: DatasetKind) -> usize {
+    kind.side()
+}
+
+/// Positions ordered by `map`, descending (MoRF) or ascending (LeRF), ties by ascending index.
+pub fn order(map: &[f32], descending: bool) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..map.len()).collect();
+    idx.sort_by(|&a, &b| {
+        let o = map[a].total_cmp(&map[b]);
+        (if descending { o.reverse() } else { o }).then(a.cmp(&b))
+    });
+    idx
+}
+
+/// Trapezoid rule over K + 1 evenly spaced points on [0, 1].
+pub fn auc(curve: &[f64]) -> f64 {
+    let k = curve.len().saturating_sub(1);
+    if k == 0 {
+        return 0.0;
+    }
+    curve.windows(2).map(|w| (w[0] + w[1]) / 2.0).sum::<f64>() / k as f64
+}
+
+/// A map of seeded random values: the chance line.
+pub fn random_map(len: usize, seed: u64) -> Vec<f32> {
+    let mut rng = Rng::new(seed);
+    (0..len).map(|_| rng.uniform() as f32).collect()
+}
+
+/// The curves of one map for one H x W x C image and target.
+pub fn curves(
+    net: &Network,
+    image: &[f32],
+    map: &[f32],
+    target: usize,
+    steps: usize,
+    baseline: RemovalBaseline,
+) -> Result<Curves> {
+    let kind = net.plain.kind();
+    let (side, c) = (kind.side(), kind.channels());
+    let n = side * side;
+    if image.len() != kind.input_len() {
+        return Err(Error::Input(format!("expected {} values, got {}", kind.input_len(), image.len())));
+    }
+    if map.len() != n {
+        return Err(Error::Input(format!("the map has {} values, expected {n} ({side}x{side})", map.len())));
+    }
+    crate::validate::check_finite(map, "map")?;
+    if target >= NUM_CLASSES {
+        return Err(Error::Options(format!("target class {target} is out of range 0..9")));
+    }
+    if steps == 0 || steps > n {
+        return Err(Error::Options(format!("steps must be in 1..={n}, got {steps}")));
+    }
+    // The baseline image, H x W x C.
+    let base: Vec<f32> = match baseline {
+        RemovalBaseline::Zero => vec![0.0; image.len()],
+        RemovalBaseline::Blur => {
+            let chw: Vec<f32> = (0..c).flat_map(|ch| (0..n).map(move |p| image[p * c + ch])).collect();
+            let blurred = box_blur(&chw, c, side, side, 2);
+            (0..n).flat_map(|p| (0..c).map(move |ch| (p, ch))).map(|(p, ch)| blurred[ch * n + p]).collect()
+        }
+    };
+    let counts: Vec<usize> = (0..=steps).map(|k| k * n / steps).collect();
+    let morf = order(map, true);
+    let lerf = order(map, false);
+    // All 3 (K + 1) perturbed images, as one list of H x W x C images.
+    let mut images = Vec::with_capacity(3 * (steps + 1) * image.len());
+    for (ord, from, to) in [(&morf, image, &base[..]), (&morf, &base[..], image), (&lerf, image, &base[..])] {
+        for &m in &counts {
+            let mut x = from.to_vec();
+            for &p in &ord[..m] {
+                x[p * c..(p + 1) * c].copy_from_slice(&to[p * c..(p + 1) * c]);
+            }
+            images.extend(x);
+        }
+    }
+    let probs = probabilities(net, &images, target)?;
+    let k1 = steps + 1;
+    let (d, rest) = probs.split_at(k1);
+    let (ins, l) = rest.split_at(k1);
+    let (deletion, insertion, lerf_auc) = (auc(d), auc(ins), auc(l));
+    Ok(Curves {
+        deletion,
+        insertion,
+        lerf: lerf_auc,
+        srg: lerf_auc - deletion,
+        deletion_curve: d.to_vec(),
+        insertion_curve: ins.to_vec(),
+        lerf_curve: l.to_vec(),
+    })
+}
+
+/// softmax(logits)[target] of each H x W x C image, batched.
+fn probabilities(net: &Network, images: &[f32], target: usize) -> Result<Vec<f64>> {
+    let kind = net.plain.kind();
+    let per = kind.input_len();
+    let mut out = Vec::with_capacity(images.len() / per);
+    for chunk in images.chunks(per * crate::validate::MAX_BATCH) {
+        let n = chunk.len() / per;
+        let x = Tensor::<4>::from_data(
+            TensorData::new(chunk.to_vec(), [n, kind.side(), kind.side(), kind.channels()]),
+            &net.device(),
+        )
+        .permute([0, 3, 1, 2]);
+        let logits = to_vec(net.plain.forward(x));
+        out.extend(logits.chunks(NUM_CLASSES).map(|row| softmax(row)[target] as f64));
+    }
+    Ok(out)
+}

@@ -65,7 +65,7 @@ fn check_png_chunks(bytes: &[u8]) -> Result<()> {
         let len = u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]) as usize;
         let kind = &bytes[at + 4..at + 8];
         match kind {
-            b"PLTE" if len % 3 != 0 || len > 768 => {
+            b"PLTE" if !len.is_multiple_of(3) || len > 768 => {
                 return Err(Error::Input(format!("corrupt PNG: a {len}-byte palette is not 1 to 256 RGB entries")));
             }
             b"PLTE" => palette_entries = Some(palette_entries.map_or(len / 3, |p: usize| p.min(len / 3))),

@@ -144,3 +144,58 @@ fn eval_prints_one_json_line_and_export_round_trips() {
     assert!(ok);
     assert_eq!(out2, out, "exported f32 weights evaluate identically");
 }
+
+#[test]
+fn evaluate_prints_a_json_line_per_image_and_method_then_a_summary() {
+    let data = common::data_dir();
+    let csv = tmp("eval.csv");
+    let (ok, out, err) = saliency(&[
+        "evaluate",
+        "--dataset",
+        "mnist",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--indices",
+        "0,1",
+        "--methods",
+        "gradxinput,occlusion",
+        "--steps",
+        "14",
+        "--csv",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let rows: Vec<serde_json::Value> =
+        out.lines().filter(|l| l.starts_with('{')).map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 2 * 3, "two images x (two methods + the random order)");
+    for r in &rows {
+        for key in ["index", "method", "target", "deletion", "insertion", "lerf", "srg"] {
+            assert!(!r[key].is_null(), "{key} missing in {r}");
+        }
+        for key in ["deletion_curve", "insertion_curve", "lerf_curve"] {
+            assert_eq!(r[key].as_array().map(Vec::len), Some(15), "{key}");
+        }
+        let srg = r["lerf"].as_f64().unwrap() - r["deletion"].as_f64().unwrap();
+        assert!((r["srg"].as_f64().unwrap() - srg).abs() < 1e-12);
+    }
+    assert!(out.contains("random") && out.contains(" ± "), "summary table missing:\n{out}");
+    assert_eq!(std::fs::read_to_string(&csv).unwrap().lines().count(), 1 + 6);
+    assert_one_line_error(
+        &["evaluate", "--dataset", "mnist", "--data-dir", data.to_str().unwrap(), "--indices", "x..y"],
+        &["--indices"],
+    );
+    assert_one_line_error(
+        &[
+            "evaluate",
+            "--dataset",
+            "mnist",
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--indices",
+            "0",
+            "--methods",
+            "nope",
+        ],
+        &["unknown method 'nope'"],
+    );
+}

@@ -44,7 +44,7 @@ pub struct ExplainArgs {
     npy_out: Option<String>,
 }
 
-fn read_npy(path: &Path, kind: DatasetKind) -> Result<Vec<f32>> {
+pub fn read_npy(path: &Path, kind: DatasetKind) -> Result<Vec<f32>> {
     let bytes = std::fs::read(path).map_err(|e| Error::file(path, e))?;
     saliency::input::npy_from_bytes(&bytes, kind).map_err(|e| Error::file(path, e.detail()))
 }

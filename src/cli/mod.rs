@@ -1,6 +1,7 @@
 //! Command-line face: argument parsing and the subcommands. Everything it computes comes from the
 //! library; this file only reads files, calls, and prints.
 
+mod evaluate;
 mod explain;
 mod figure;
 mod method_args;
@@ -74,6 +75,8 @@ enum Cmd {
     },
     /// Compute a saliency map for one image.
     Explain(Box<explain::ExplainArgs>),
+    /// Deletion, insertion and LeRF curves, their areas and SRG, per image and method.
+    Evaluate(Box<evaluate::EvaluateArgs>),
     /// Activation maximisation: the input the model finds most like a class (keras-vis'
     /// visualize_activation); prints one JSON line, optionally writes a PNG.
     Dream {
@@ -258,6 +261,7 @@ pub fn run(args: Args) -> Result<()> {
             Ok(())
         }
         Cmd::Explain(a) => explain::run(*a),
+        Cmd::Evaluate(a) => evaluate::run(*a),
         Cmd::Dream { dataset, weights, class, layer, filter, steps, seed, rate, tv, l2, jitter, png } => {
             let net = saliency::attribution::Network::new(load_weights(dataset, weights.as_deref())?);
             let opts = saliency::dream::DreamOptions { class, layer, filter, steps, seed, rate, tv, l2, jitter };

@@ -25,6 +25,22 @@ fn check_npy_header(bytes: &[u8]) -> Result<()> {
             bytes.len() - start
         )));
     }
+    // A plain float32 array's header is one flat dict ({'descr': '<f4', 'fortran_order': False,
+    // 'shape': (28, 28), }). npyz's header parser takes exponential time on nested brackets (a
+    // 180-byte header kept it busy for over a minute), so anything else is refused first.
+    let header = &bytes[start..start + len];
+    let count = |c: u8| header.iter().filter(|&&b| b == c).count();
+    if !header.is_ascii()
+        || count(b'{') != 1
+        || count(b'}') != 1
+        || count(b'(') > 1
+        || count(b')') > 1
+        || count(b'[') > 0
+    {
+        return Err(Error::Input(
+            "not a plain .npy array header (expected one dict of descr, fortran_order and shape)".into(),
+        ));
+    }
     Ok(())
 }
 

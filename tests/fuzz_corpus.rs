@@ -45,6 +45,16 @@ fn an_npy_header_claiming_4_gb_is_refused_before_allocating() {
 }
 
 #[test]
+fn an_npy_header_with_nested_brackets_is_refused_at_once() {
+    // Found by `scripts/fuzz.sh` (libFuzzer: timeout after 80 s): npyz's header parser is
+    // exponential in nested brackets, so only flat headers reach it.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions/npy/nested-header-slow");
+    let bytes = std::fs::read(path).expect("regression input");
+    let e = saliency::input::npy_from_bytes(&bytes, saliency::DatasetKind::Mnist).unwrap_err().to_string();
+    assert!(e.contains("not a plain .npy array header"), "{e}");
+}
+
+#[test]
 fn pngs_the_decoder_would_panic_on_are_refused() {
     // Found by `scripts/fuzz.sh` (a panic inside png 0.18.1's palette expansion): a 518-byte PLTE.
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions/png/palette-not-whole-entries");

@@ -4,7 +4,7 @@ import { loadColormaps, paintImage } from './colormap.js';
 import { buildControls, methodOptions, postOptions, recomputeControls, sanityDepth, showMethodParams, isSigned } from './controls.js';
 import { loadGallery, renderGallery, setupPad, setupTabs, setupUpload } from './inputs.js';
 import { engine, lane, state, title } from './state.js';
-import { $, hideError, setStatus, showError } from './ui.js';
+import { $, acceptFiles, hideError, setStatus, showError } from './ui.js';
 import { exportPng, render, runCompare } from './views.js';
 import { refreshDream, setupDream } from './dream.js';
 
@@ -77,18 +77,6 @@ async function useWeights(file) {
   }
 }
 
-function setupWeights() {
-  $('weights-file').addEventListener('change', (e) => { const f = e.target.files?.[0]; if (f) useWeights(f); e.target.value = ''; });
-  const drop = $('weights-drop');
-  drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
-  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
-  drop.addEventListener('drop', (e) => {
-    e.preventDefault();
-    drop.classList.remove('over');
-    const f = e.dataTransfer?.files?.[0];
-    if (f) useWeights(f);
-  });
-}
 
 function setInput(input, { keepTarget = false } = {}) {
   state.input = input;
@@ -160,7 +148,7 @@ async function main() {
   for (const radio of document.querySelectorAll('input[name="dataset"]')) {
     radio.addEventListener('change', () => radio.checked && switchModel(radio.value));
   }
-  setupWeights();
+  acceptFiles($('weights-file'), $('weights-drop'), useWeights);
   setupDream();
   await switchModel(document.querySelector('input[name="dataset"]:checked').value);
 }

@@ -3,7 +3,7 @@
 import { paintImage } from './colormap.js';
 import { greyFromRGBA, prepareDigit, prepareUpload, rgbFromRGBA } from './prepare.js';
 import { state } from './state.js';
-import { $, hideError, showError } from './ui.js';
+import { $, acceptFiles, hideError, showError } from './ui.js';
 
 // ---------- gallery ----------
 export async function loadGallery(dataset) {
@@ -117,16 +117,7 @@ export function setupUpload(onInput) {
       showError(`Could not use that file: ${err.message}`);
     }
   };
-  $('file').addEventListener('change', (e) => { const f = e.target.files?.[0]; if (f) use(f); e.target.value = ''; });
-  const drop = $('drop');
-  drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
-  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
-  drop.addEventListener('drop', (e) => {
-    e.preventDefault();
-    drop.classList.remove('over');
-    const f = e.dataTransfer?.files?.[0];
-    if (f) use(f);
-  });
+  acceptFiles($('file'), $('drop'), use);
   document.addEventListener('paste', (e) => {
     const item = [...(e.clipboardData?.items ?? [])].find((i) => i.kind === 'file');
     if (item) { selectTab('upload'); use(item.getAsFile()); }

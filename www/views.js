@@ -64,7 +64,9 @@ export async function render(onTarget) {
   paintColorbar($('colorbar'), cmap);
   $('cb-min').textContent = signed ? '−1' : '0';
   $('cb-max').textContent = '1';
-  const gap = r.completenessGap == null ? '' : ` Completeness gap ${r.completenessGap.toFixed(4)}.`;
+  // The method's convergence report, named as the registry names it (completeness, conservation).
+  const report = state.registry.find((m) => m.id === r.request.options.method)?.convergence ?? 'convergence gap';
+  const gap = r.completenessGap == null ? '' : ` ${report[0].toUpperCase()}${report.slice(1)}: ${r.completenessGap.toFixed(4)}.`;
   $('timing').textContent = `${method}: ${r.ms.toFixed(1)} ms in WebAssembly (in a worker; nothing leaves this tab).${gap}`;
   $('sanity-view').hidden = !r.sanity;
   if (r.sanity) {

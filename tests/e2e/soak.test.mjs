@@ -73,11 +73,16 @@ describe('soak', () => {
     // bounded by the cap on batch sizes.)
     assert.equal(last.wasm, half.wasm, `WASM memory grew from ${mb(half.wasm)} to ${mb(last.wasm)} MB over the second half`);
     assert.ok(last.wasm - after[0].wasm <= 16 * 1048576, `WASM memory grew by ${mb(last.wasm - after[0].wasm)} MB after warm-up`);
-    // The JS heap moves with the collector (sampled after gc()): over the second half its level
-    // must stay within a few MB of the level right after warm-up.
-    const secondHalf = after.slice(Math.floor(after.length / 2));
-    const peak = Math.max(...secondHalf.map((s) => s.heap));
-    assert.ok(peak - after[0].heap <= 4 * 1048576, `JS heap grew from ${mb(after[0].heap)} to ${mb(peak)} MB after warm-up`);
+    // The JS heap moves with the collector even when sampled after gc() (large typed arrays come
+    // and go in a periodic band, 4-13 MB measured): a leak shows as the band rising, so the second
+    // half's peak and median must not exceed the first post-warm-up half's.
+    const [firstHalf, secondHalf] = [after.slice(0, Math.floor(after.length / 2)), after.slice(Math.floor(after.length / 2))];
+    const median = (v) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)];
+    const heaps = (v) => v.map((s) => s.heap);
+    const [peakA, peakB] = [Math.max(...heaps(firstHalf)), Math.max(...heaps(secondHalf))];
+    const [medA, medB] = [median(heaps(firstHalf)), median(heaps(secondHalf))];
+    assert.ok(peakB <= peakA + 2 * 1048576, `JS heap peak rose from ${mb(peakA)} to ${mb(peakB)} MB`);
+    assert.ok(medB <= medA + 1048576, `JS heap median rose from ${mb(medA)} to ${mb(medB)} MB`);
     assert.deepEqual(errors, []);
     await context.close();
   });

@@ -11,17 +11,20 @@
 //!   The baseline is 0, or the image after a 5x5 box blur with edge replication.
 
 use burn::tensor::{Tensor, TensorData};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::attribution::Network;
 use crate::attribution::baseline::box_blur;
+use crate::attribution::{MethodOptions, Network};
+use crate::explain::explain;
 use crate::model::{DatasetKind, NUM_CLASSES, softmax, to_vec};
+use crate::postprocess::{ChannelReduce, SignView, reduce};
 use crate::rng::Rng;
 use crate::{Error, Result};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RemovalBaseline {
+    #[default]
     Zero,
     Blur,
 }
@@ -38,6 +41,7 @@ impl RemovalBaseline {
 
 /// The three curves (K + 1 points each) and their areas.
 #[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Curves {
     pub deletion: f64,
     pub insertion: f64,
@@ -140,6 +144,54 @@ pub fn curves(
         insertion_curve: ins.to_vec(),
         lerf_curve: l.to_vec(),
     })
+}
+
+/// How to score a map: K, the removal baseline, the random order's seed, and how the method's raw
+/// attribution becomes the H x W map (sign view, channel reduction; keras-vis' |a|, max by
+/// default). `map` scores a map the caller already has instead of computing the method's.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct EvalOptions {
+    pub steps: Option<usize>,
+    pub baseline: RemovalBaseline,
+    pub seed: u64,
+    pub sign: SignView,
+    pub reduce: ChannelReduce,
+    pub map: Option<Vec<f32>>,
+}
+
+/// A method's curves on one input, next to the random order's (the chance line).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Evaluation {
+    pub method: &'static str,
+    pub target: usize,
+    pub steps: usize,
+    pub baseline: RemovalBaseline,
+    #[serde(flatten)]
+    pub curves: Curves,
+    pub random: Curves,
+}
+
+/// One call from an image to its faithfulness scores: explains it with `opts` (unless
+/// `eval.map` is given), reduces the attribution to a map, and scores that map and a seeded
+/// random one for the same target.
+pub fn evaluate(net: &Network, image: &[f32], opts: &MethodOptions, eval: &EvalOptions) -> Result<Evaluation> {
+    let kind = net.plain.kind();
+    let steps = eval.steps.unwrap_or_else(|| default_steps(kind));
+    let (map, target) = match &eval.map {
+        Some(m) => {
+            let (logits, _) = crate::explain::classify(net, image)?;
+            (m.clone(), opts.target.unwrap_or_else(|| crate::model::argmax(&logits)))
+        }
+        None => {
+            let e = explain(net, image, opts)?;
+            (reduce(&e.raw, e.raw_channels, eval.sign, eval.reduce), e.target)
+        }
+    };
+    let curves = curves(net, image, &map, target, steps, eval.baseline)?;
+    let random = self::curves(net, image, &random_map(map.len(), eval.seed), target, steps, eval.baseline)?;
+    Ok(Evaluation { method: opts.method.id, target, steps, baseline: eval.baseline, curves, random })
 }
 
 /// softmax(logits)[target] of each H x W x C image, batched.

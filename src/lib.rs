@@ -6,6 +6,7 @@
 // burn slices take one range per leading dimension: `[a..b]` is not a mistaken vec.
 #![allow(clippy::single_range_in_vec_init)]
 
+pub mod agreement;
 pub mod attribution;
 pub mod backend;
 pub mod dream;

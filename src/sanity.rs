@@ -1,20 +1,33 @@
-//! Model-randomisation sanity check (Adebayo et al. 2018): re-initialise layers cascading from the
-//! top (fc2, then fc1, conv2, conv1) so a user can see whether a method's map depends on what the
-//! network learned.
+//! Model-randomisation sanity checks (Adebayo et al. 2018; Quantus' MPRT): re-initialise layers
+//! cascading from the top (fc2, then fc1, conv2, conv1) or one at a time, and explain another
+//! class (random logit), so a user can see whether a method's map depends on what the network
+//! learned. A method that passes keeps falling toward 0 similarity.
 
-use crate::model::Cnn;
+use serde::Serialize;
+
+use crate::Result;
+use crate::attribution::{MethodOptions, Network};
+use crate::explain::explain;
+use crate::model::{Cnn, NUM_CLASSES};
+use crate::postprocess::{self, ChannelReduce, SignView};
 use crate::rng::Rng;
 use crate::weights::WeightSet;
 
 /// Layers in cascade order, top first.
 pub const CASCADE: [&str; 4] = ["fc2", "fc1", "conv2", "conv1"];
 
-/// A copy of `model` with the top `depth` layers of `CASCADE` re-initialised (PyTorch's default
-/// U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases). A layer's new values depend only
-/// on the seed and its name, so deeper cascades extend shallower ones.
+/// A copy of `model` with the top `depth` layers of `CASCADE` re-initialised.
 pub fn randomize_cascade(model: &Cnn, depth: usize, seed: u64) -> Cnn {
+    randomize_layers(model, &CASCADE[..depth.min(CASCADE.len())], seed)
+}
+
+/// A copy of `model` with the named layers re-initialised (PyTorch's default
+/// U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases). A layer's new values depend only
+/// on the seed and its name, so deeper cascades extend shallower ones and the independent mode
+/// draws the same values as the cascade for each layer.
+pub fn randomize_layers(model: &Cnn, layers: &[&str], seed: u64) -> Cnn {
     let mut set = WeightSet::from_model(model);
-    for (li, layer) in CASCADE.iter().take(depth).enumerate() {
+    for (li, layer) in CASCADE.iter().enumerate().filter(|(_, l)| layers.contains(l)) {
         let wname = format!("{layer}.weight");
         let bname = format!("{layer}.bias");
         let weight_len = set.tensors.get(wname.as_str()).map_or(0, Vec::len);
@@ -67,4 +80,143 @@ pub fn spearman(a: &[f32], b: &[f32]) -> f64 {
         vb += (y - mb).powi(2);
     }
     if va == 0.0 || vb == 0.0 { 0.0 } else { cov / (va * vb).sqrt() }
+}
+
+/// Mean structural similarity of two side x side maps as scikit-image's `structural_similarity`
+/// computes it for floats with `data_range=1` and its defaults: a 7 x 7 uniform window, K1 = 0.01,
+/// K2 = 0.03, sample covariances (x 49/48), averaged over the windows that lie wholly inside the
+/// image (scikit-image crops (7 - 1) / 2 pixels from each edge of the SSIM image).
+pub fn ssim(a: &[f32], b: &[f32], side: usize) -> f64 {
+    const WIN: usize = 7;
+    let (c1, c2) = (0.01f64.powi(2), 0.03f64.powi(2));
+    if side < WIN || a.len() < side * side || b.len() < side * side {
+        return 0.0;
+    }
+    let np = (WIN * WIN) as f64;
+    let cov_norm = np / (np - 1.0);
+    let (mut total, mut count) = (0.0, 0usize);
+    for r in 0..=side - WIN {
+        for c in 0..=side - WIN {
+            let (mut sx, mut sy, mut sxx, mut syy, mut sxy) = (0.0, 0.0, 0.0, 0.0, 0.0);
+            for i in r..r + WIN {
+                for j in c..c + WIN {
+                    let (x, y) = (a[i * side + j] as f64, b[i * side + j] as f64);
+                    sx += x;
+                    sy += y;
+                    sxx += x * x;
+                    syy += y * y;
+                    sxy += x * y;
+                }
+            }
+            let (ux, uy) = (sx / np, sy / np);
+            let vx = cov_norm * (sxx / np - ux * ux);
+            let vy = cov_norm * (syy / np - uy * uy);
+            let vxy = cov_norm * (sxy / np - ux * uy);
+            total += ((2.0 * ux * uy + c1) * (2.0 * vxy + c2)) / ((ux * ux + uy * uy + c1) * (vx + vy + c2));
+            count += 1;
+        }
+    }
+    total / count as f64
+}
+
+/// (m - min) / (max - min); all zeros for a constant map.
+pub fn min_max(m: &[f32]) -> Vec<f32> {
+    let lo = m.iter().copied().fold(f32::INFINITY, f32::min);
+    let hi = m.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let range = (hi as f64) - (lo as f64);
+    if !(range > 0.0) {
+        return vec![0.0; m.len()];
+    }
+    m.iter().map(|&v| ((v as f64 - lo as f64) / range) as f32).collect()
+}
+
+/// How alike two maps are: Spearman of their absolute values, SSIM of their min-max-normalised
+/// values (Adebayo et al. 2018).
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Similarity {
+    pub spearman: f64,
+    pub ssim: f64,
+}
+
+impl Similarity {
+    pub fn of(a: &[f32], b: &[f32], side: usize) -> Similarity {
+        let abs = |m: &[f32]| m.iter().map(|v| v.abs()).collect::<Vec<f32>>();
+        Similarity { spearman: spearman(&abs(a), &abs(b)), ssim: ssim(&min_max(a), &min_max(b), side) }
+    }
+}
+
+/// One method's randomisation curves on one input.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RandomisationCurve {
+    pub method: &'static str,
+    /// The class explained, by the trained model and every randomised one.
+    pub target: usize,
+    /// The layers in cascade order: point d of `cascading` has the first d + 1 randomised,
+    /// point i of `independent` only layer i.
+    pub layers: [&'static str; 4],
+    pub cascading: Vec<Similarity>,
+    pub independent: Vec<Similarity>,
+    /// The trained model's map for another class (seeded), against the map for `target`.
+    pub random_logit_class: usize,
+    pub random_logit: Similarity,
+}
+
+/// The trained network with its eight randomised copies (cascade depths 1..=4, each layer alone),
+/// built once and reused for every method and input.
+pub struct Randomisation {
+    trained: Network,
+    cascading: Vec<Network>,
+    independent: Vec<Network>,
+    seed: u64,
+}
+
+impl Randomisation {
+    pub fn new(trained: &Network, seed: u64) -> Self {
+        let model = &trained.plain;
+        Randomisation {
+            trained: trained.clone(),
+            cascading: (1..=CASCADE.len()).map(|d| Network::new(randomize_cascade(model, d, seed))).collect(),
+            independent: CASCADE.iter().map(|l| Network::new(randomize_layers(model, &[l], seed))).collect(),
+            seed,
+        }
+    }
+
+    /// The curves of the method `opts` names on one H x W x C image; maps are the raw attribution
+    /// after `sign` and `reduce` (before normalisation).
+    pub fn curve(
+        &self,
+        image: &[f32],
+        opts: &MethodOptions,
+        sign: SignView,
+        reduce: ChannelReduce,
+    ) -> Result<RandomisationCurve> {
+        let kind = self.trained.plain.kind();
+        let map_of = |net: &Network, target: usize| -> Result<Vec<f32>> {
+            let mut o = opts.clone();
+            o.target = Some(target);
+            let e = explain(net, image, &o)?;
+            Ok(postprocess::reduce(&e.raw, e.raw_channels, sign, reduce))
+        };
+        let first = explain(&self.trained, image, opts)?;
+        let target = first.target;
+        let base = postprocess::reduce(&first.raw, first.raw_channels, sign, reduce);
+        let side = kind.side();
+        let versus = |nets: &[Network]| -> Result<Vec<Similarity>> {
+            nets.iter().map(|n| Ok(Similarity::of(&base, &map_of(n, target)?, side))).collect()
+        };
+        let other = {
+            let r = Rng::new(self.seed ^ 0x5eed_1091).below(NUM_CLASSES - 1);
+            if r >= target { r + 1 } else { r }
+        };
+        Ok(RandomisationCurve {
+            method: opts.method.id,
+            target,
+            layers: CASCADE,
+            cascading: versus(&self.cascading)?,
+            independent: versus(&self.independent)?,
+            random_logit_class: other,
+            random_logit: Similarity::of(&base, &map_of(&self.trained, other)?, side),
+        })
+    }
 }

@@ -203,10 +203,53 @@ impl Model {
         Ok(out)
     }
 
+    /// Deletion, insertion and LeRF curves with their AUCs and SRG for the method `options`
+    /// names (or for `evalOptions.map`), next to a seeded random order's: one call.
+    #[wasm_bindgen(unchecked_return_type = "Evaluation")]
+    pub fn evaluate(
+        &self,
+        image: &[f32],
+        #[wasm_bindgen(unchecked_param_type = "ExplainOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(js_name = evalOptions, unchecked_param_type = "EvalOptions")] eval_options: Option<JsValue>,
+    ) -> Result<JsValue, JsError> {
+        let opts: MethodOptions = parse_options(options)?;
+        let eval: crate::evaluate::EvalOptions = parse_options(eval_options)?;
+        to_js(&crate::evaluate::evaluate(&self.net, image, &opts, &eval).map_err(js_err)?)
+    }
+
+    /// This network and its randomised copies (cascading and one layer at a time), for
+    /// randomisation curves; build it once and reuse it.
+    pub fn randomisation(&self, seed: u64) -> Randomisation {
+        Randomisation { inner: crate::sanity::Randomisation::new(&self.net, seed) }
+    }
+
     /// The same network with its top `depth` layers re-initialised (sanity check).
     pub fn randomized(&self, depth: f64, seed: u64) -> Result<Model, JsError> {
         let depth = whole_number(depth, "depth (layers to randomize)", 0, 4)?;
         Ok(Model { net: Network::new(randomize_cascade(&self.net.plain, depth, seed)) })
+    }
+}
+
+/// A trained model with its randomised copies: `r.curve(image, options, post)` gives a method's
+/// similarity to the trained map after randomising 1..4 layers (cascading and independent) and
+/// for a random other class.
+#[wasm_bindgen]
+pub struct Randomisation {
+    inner: crate::sanity::Randomisation,
+}
+
+#[wasm_bindgen]
+impl Randomisation {
+    #[wasm_bindgen(unchecked_return_type = "RandomisationCurve")]
+    pub fn curve(
+        &self,
+        image: &[f32],
+        #[wasm_bindgen(unchecked_param_type = "ExplainOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_param_type = "PostOptions")] post: Option<JsValue>,
+    ) -> Result<JsValue, JsError> {
+        let opts: MethodOptions = parse_options(options)?;
+        let pp = post_options(post)?;
+        to_js(&self.inner.curve(image, &opts, pp.sign, pp.reduce).map_err(js_err)?)
     }
 }
 
@@ -361,6 +404,31 @@ pub fn rank_correlation(a: &[f32], b: &[f32]) -> Result<f64, JsError> {
     validate::check_finite(a, "first map").map_err(js_err)?;
     validate::check_finite(b, "second map").map_err(js_err)?;
     Ok(crate::sanity::spearman(a, b))
+}
+
+/// Pairwise agreement of maps of equal length: Spearman and top-k IoU matrices
+/// (`options.topPercent`, default 10).
+#[wasm_bindgen(js_name = agreement, unchecked_return_type = "Agreement")]
+pub fn agreement(
+    #[wasm_bindgen(unchecked_param_type = "Float32Array[]")] maps: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "AgreementOptions")] options: Option<JsValue>,
+) -> Result<JsValue, JsError> {
+    if !Array::is_array(maps) {
+        return Err(js_err("agreement: expected an array of maps (Float32Array)"));
+    }
+    let list: Vec<Vec<f32>> = Array::from(maps)
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            if m.is_instance_of::<Float32Array>() || Array::is_array(&m) {
+                Ok(Float32Array::new(&m).to_vec())
+            } else {
+                Err(js_err(format!("agreement: map {i} is not a Float32Array or an array of numbers")))
+            }
+        })
+        .collect::<Result<_, _>>()?;
+    let opts: crate::agreement::AgreementOptions = parse_options(options)?;
+    to_js(&crate::agreement::agreement(&list, opts).map_err(js_err)?)
 }
 
 fn to_js<T: serde::Serialize + ?Sized>(v: &T) -> Result<JsValue, JsError> {

@@ -100,6 +100,61 @@ export interface DreamOptions {
   jitter?: number;
   seed?: number | bigint;
 }
+export interface EvalOptions {
+  /** K: points k = 0..K (default 28 MNIST, 32 CIFAR-10). */
+  steps?: number;
+  /** What removed pixels become: 0, or the image after a 5 x 5 box blur. */
+  baseline?: 'zero' | 'blur';
+  /** Seed of the random order (the chance line). */
+  seed?: number | bigint;
+  sign?: 'absolute' | 'positive' | 'negative' | 'signed';
+  reduce?: 'max' | 'sum-abs';
+  /** Score this H x W map instead of computing the method's. */
+  map?: Float32Array | number[];
+}
+export interface Curves {
+  deletion: number;
+  insertion: number;
+  lerf: number;
+  /** AUC(LeRF) - AUC(MoRF deletion). */
+  srg: number;
+  deletionCurve: number[];
+  insertionCurve: number[];
+  lerfCurve: number[];
+}
+export interface Evaluation extends Curves {
+  method: string;
+  target: number;
+  steps: number;
+  baseline: 'zero' | 'blur';
+  random: Curves;
+}
+export interface AgreementOptions {
+  /** k = max(1, floor(topPercent / 100 * H * W)), default 10. */
+  topPercent?: number;
+}
+export interface Agreement {
+  k: number;
+  spearman: number[][];
+  iou: number[][];
+}
+export interface Similarity {
+  /** Spearman rank correlation of the absolute maps. */
+  spearman: number;
+  /** SSIM (7 x 7 window) of the min-max-normalised maps. */
+  ssim: number;
+}
+export interface RandomisationCurve {
+  method: string;
+  target: number;
+  layers: string[];
+  /** Point d: the first d + 1 of layers randomised. */
+  cascading: Similarity[];
+  /** Point i: layers[i] alone randomised. */
+  independent: Similarity[];
+  randomLogitClass: number;
+  randomLogit: Similarity;
+}
 export interface DatasetInfo {
   id: string;
   title: string;

@@ -1,13 +1,14 @@
 //! Deletion / insertion / LeRF curves: hand cases for the order, the ties, floor(k H W / K), the
 //! trapezoid and the softmax of the target; and on the shipped MNIST weights, occlusion and
-//! gradient x input beat the random order.
+//! gradient x input beat the random order; the one-call evaluation; agreement between methods.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 
 use saliency::DatasetKind;
+use saliency::agreement::{AgreementOptions, agreement, top_k, top_k_iou};
 use saliency::attribution::MethodOptions;
-use saliency::evaluate::{RemovalBaseline, auc, curves, order, random_map};
+use saliency::evaluate::{EvalOptions, RemovalBaseline, auc, curves, evaluate, order, random_map};
 use saliency::explain::explain;
 use saliency::postprocess::{ChannelReduce, SignView, reduce};
 
@@ -93,4 +94,68 @@ fn occlusion_and_gradient_x_input_beat_the_random_order_on_mnist() {
         );
         assert!(m.0 < random.0 && m.1 > random.1, "{method}: {m:?} vs random {random:?}");
     }
+}
+
+#[test]
+fn the_one_call_scores_the_reduced_map_and_a_seeded_random_one() {
+    let kind = DatasetKind::Mnist;
+    let net = common::pretrained_net(kind);
+    let img = common::test_set(kind).image_f32(0);
+    let o = MethodOptions::new("gradxinput").unwrap();
+    let eval = EvalOptions { seed: 7, ..EvalOptions::default() };
+    let ev = evaluate(&net, &img, &o, &eval).unwrap();
+    let e = explain(&net, &img, &o).unwrap();
+    let map = reduce(&e.raw, e.raw_channels, SignView::Absolute, ChannelReduce::Max);
+    let by_hand = curves(&net, &img, &map, e.target, 28, RemovalBaseline::Zero).unwrap();
+    assert_eq!((ev.target, ev.steps, ev.method), (e.target, 28, "gradxinput"));
+    assert_eq!(ev.curves.deletion_curve, by_hand.deletion_curve);
+    assert_eq!(ev.curves.insertion_curve, by_hand.insertion_curve);
+    assert_eq!(ev.curves.lerf_curve, by_hand.lerf_curve);
+    let random = curves(&net, &img, &random_map(784, 7), e.target, 28, RemovalBaseline::Zero).unwrap();
+    assert_eq!(ev.random.deletion_curve, random.deletion_curve);
+    // A map given by the caller is scored as is; the class is the options' target.
+    let given = EvalOptions { map: Some(map.clone()), steps: Some(4), ..EvalOptions::default() };
+    let mut o3 = o.clone();
+    o3.target = Some(3);
+    let ev3 = evaluate(&net, &img, &o3, &given).unwrap();
+    assert_eq!(ev3.target, 3);
+    assert_eq!(
+        ev3.curves.deletion_curve,
+        curves(&net, &img, &map, 3, 4, RemovalBaseline::Zero).unwrap().deletion_curve
+    );
+    let short = EvalOptions { map: Some(map[..100].to_vec()), ..EvalOptions::default() };
+    assert!(evaluate(&net, &img, &o, &short).is_err(), "a map of the wrong size is refused");
+}
+
+#[test]
+fn agreement_is_symmetric_with_ones_on_the_diagonal_and_minus_one_for_a_negation() {
+    let kind = DatasetKind::Mnist;
+    let net = common::pretrained_net(kind);
+    let img = common::test_set(kind).image_f32(1);
+    let signed = |m: &str| {
+        let e = explain(&net, &img, &MethodOptions::new(m).unwrap()).unwrap();
+        reduce(&e.raw, e.raw_channels, SignView::Signed, ChannelReduce::Max)
+    };
+    let v = signed("vanilla");
+    let neg: Vec<f32> = v.iter().map(|x| -x).collect();
+    let maps = vec![v.clone(), signed("gradxinput"), signed("occlusion"), neg];
+    let a = agreement(&maps, AgreementOptions::default()).unwrap();
+    assert_eq!(a.k, 78, "floor(10 % of 784)");
+    for i in 0..4 {
+        assert_eq!((a.spearman[i][i], a.iou[i][i]), (1.0, 1.0));
+        for j in 0..4 {
+            assert_eq!(a.spearman[i][j], a.spearman[j][i]);
+            assert_eq!(a.iou[i][j], a.iou[j][i]);
+            assert!((-1.0..=1.0).contains(&a.spearman[i][j]) && (0.0..=1.0).contains(&a.iou[i][j]));
+        }
+    }
+    assert!((a.spearman[0][3] + 1.0).abs() < 1e-12, "Spearman with the negation: {}", a.spearman[0][3]);
+    // Top-k by hand: ties go to the lower index, as in the deletion order.
+    assert_eq!(top_k(&[0.0, 2.0, 2.0, 1.0, 2.0], 2), vec![false, true, true, false, false]);
+    let (x, y) = ([4.0, 3.0, 2.0, 1.0, 0.0], [0.0, 3.0, 2.0, 1.0, 4.0]);
+    assert!((top_k_iou(&x, &y, 2) - 1.0 / 3.0).abs() < 1e-12, "{{0,1}} vs {{4,1}}: 1 / 3");
+    assert_eq!(agreement(&[x.to_vec(), y.to_vec()], AgreementOptions { top_percent: 40.0 }).unwrap().k, 2);
+    assert!(agreement(&[x.to_vec(), y[..4].to_vec()], AgreementOptions::default()).is_err());
+    assert!(agreement(&[x.to_vec(), vec![f32::NAN; 5]], AgreementOptions::default()).is_err());
+    assert!(agreement(&[x.to_vec()], AgreementOptions { top_percent: 0.0 }).is_err());
 }

@@ -8,9 +8,8 @@ use serde_json::json;
 
 use saliency::attribution::{METHODS, MethodOptions, Network, registry};
 use saliency::data::{self, Split};
-use saliency::evaluate::{RemovalBaseline, curves, default_steps, random_map};
-use saliency::explain::explain;
-use saliency::postprocess::{ChannelReduce, SignView, reduce};
+use saliency::evaluate::{Curves, EvalOptions, RemovalBaseline, default_steps, evaluate};
+use saliency::postprocess::{ChannelReduce, SignView};
 use saliency::{DatasetKind, Error, Result};
 
 #[derive(Args)]
@@ -93,27 +92,34 @@ pub fn run(a: EvaluateArgs) -> Result<()> {
         (None, None) => return Err(Error::Options("give --indices A..B|LIST or --input FILE.npy".into())),
     };
     let mut rows: Vec<serde_json::Value> = Vec::new();
+    let mut emit = |index: &Option<usize>, name: &str, target: usize, c: &Curves| {
+        let row = json!({
+            "index": index, "method": name, "target": target, "deletion": c.deletion, "insertion": c.insertion,
+            "lerf": c.lerf, "srg": c.srg, "deletion_curve": c.deletion_curve, "insertion_curve": c.insertion_curve,
+            "lerf_curve": c.lerf_curve, "steps": steps, "baseline": a.baseline,
+        });
+        println!("{row}");
+        rows.push(row);
+    };
     for (index, image) in &images {
-        for name in methods.iter().copied().chain(std::iter::once("random")) {
-            let (map, target) = if name == "random" {
-                let mut o = MethodOptions::default();
-                o.target = a.target;
-                let e = explain(&net, image, &o)?;
-                (random_map(kind.side() * kind.side(), a.seed.wrapping_add(index.unwrap_or(0) as u64)), e.target)
-            } else {
-                let mut o = MethodOptions::new(name)?;
-                o.target = a.target;
-                let e = explain(&net, image, &o)?;
-                (reduce(&e.raw, e.raw_channels, sign, how), e.target)
-            };
-            let c = curves(&net, image, &map, target, steps, baseline)?;
-            let row = json!({
-                "index": index, "method": name, "target": target, "deletion": c.deletion, "insertion": c.insertion,
-                "lerf": c.lerf, "srg": c.srg, "deletion_curve": c.deletion_curve, "insertion_curve": c.insertion_curve,
-                "lerf_curve": c.lerf_curve, "steps": steps, "baseline": a.baseline,
-            });
-            println!("{row}");
-            rows.push(row);
+        let eval = EvalOptions {
+            steps: Some(steps),
+            baseline,
+            seed: a.seed.wrapping_add(index.unwrap_or(0) as u64),
+            sign,
+            reduce: how,
+            map: None,
+        };
+        let mut random = None;
+        for name in &methods {
+            let mut o = MethodOptions::new(name)?;
+            o.target = a.target;
+            let ev = evaluate(&net, image, &o, &eval)?;
+            emit(index, name, ev.target, &ev.curves);
+            random = Some((ev.target, ev.random));
+        }
+        if let Some((target, c)) = random {
+            emit(index, "random", target, &c);
         }
     }
     if let Some(p) = &a.csv {

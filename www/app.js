@@ -5,8 +5,11 @@ import { buildControls, methodOptions, postOptions, recomputeControls, sanityDep
 import { loadGallery, renderGallery, setupPad, setupTabs, setupUpload } from './inputs.js';
 import { engine, lane, state, title } from './state.js';
 import { $, acceptFiles, hideError, setStatus, showError } from './ui.js';
-import { exportPng, render, runCompare } from './views.js';
+import { drawBars, exportPng, render, runCompare } from './views.js';
 import { refreshDream, setupDream } from './dream.js';
+import { evalOptions, renderAgreement, renderRandomisation } from './evaluation.js';
+import { setupErase } from './erase.js';
+import { applyControls, copyLink, decodeState, fromBytes, markShown, syncUrl, toBytes } from './share.js';
 
 $('error-close').addEventListener('click', hideError);
 
@@ -23,8 +26,11 @@ async function ensureModel(key, dataset) {
   }
 }
 
-/** Shows a model: the shipped MNIST or CIFAR-10 weights, or the visitor's own ('custom'). */
-async function switchModel(key) {
+/**
+ * Shows a model: the shipped MNIST or CIFAR-10 weights, or the visitor's own ('custom'); then the
+ * input `pick` chooses (by default the gallery's first image).
+ */
+async function switchModel(key, pick = null) {
   const dataset = key === 'custom' ? state.custom.dataset : key;
   state.model = key;
   state.dataset = dataset;
@@ -40,7 +46,8 @@ async function switchModel(key) {
     refreshDream();
     setStatus(key === 'custom' ? `Your weights (${state.custom.name}) ready.` : `${title(dataset)} model ready.`);
     renderGallery(g, setInput);
-    $('gallery').querySelector('.thumb')?.click();
+    if (pick) pick();
+    else $('gallery').querySelector('.thumb')?.click();
   } catch (err) {
     showError(`Could not load the ${title(dataset)} model: ${err.message}`, () => switchModel(key));
     setStatus('Model not loaded.');
@@ -79,6 +86,9 @@ async function useWeights(file) {
 
 
 function setInput(input, { keepTarget = false } = {}) {
+  // Drawn and uploaded inputs are rounded to 8 bits, as a link carries them: a link's map is then
+  // the map its sender saw, bit for bit.
+  if (input.galleryIndex == null) input = { ...input, image: fromBytes(toBytes(input.image)) };
   state.input = input;
   if (!keepTarget) state.target = null;
   const info = state.info[state.model];
@@ -98,7 +108,7 @@ function update() {
   const info = state.info[state.model];
   if (!input || !info) return;
   const model = state.model;
-  const request = { dataset: model, image: input.image, options: methodOptions(), post: postOptions(), sanityDepth: sanityDepth() };
+  const request = { dataset: model, image: input.image, options: methodOptions(), post: postOptions(), sanityDepth: sanityDepth(), evaluation: evalOptions() };
   document.body.classList.add('busy');
   $('timing').textContent = 'Computing…';
   lane.submit(
@@ -109,6 +119,7 @@ function update() {
       hideError();
       state.result = { ...r, input, request };
       render(setTarget);
+      syncUrl();
       if (!$('compare-panel').hidden) runCompare();
     },
     (err) => {
@@ -117,6 +128,40 @@ function update() {
       showError(`Could not compute the map: ${err.message}`, update);
     },
   );
+}
+
+/** Opens the state a link carries (see share.js); false when the fragment holds none. */
+async function openLink(hash) {
+  let s;
+  try {
+    s = decodeState(hash);
+  } catch (err) {
+    showError(`Could not open the link: ${err.message}`);
+    return false;
+  }
+  if (!s) return false;
+  applyControls(s, showMethodParams);
+  const radio = document.querySelector(`input[name="dataset"][value="${s.dataset}"]`);
+  if (radio) radio.checked = true;
+  const pick = () => {
+    if (s.input?.bytes) {
+      setInput({ image: fromBytes(s.input.bytes), label: null, name: 'shared input', note: 'from a link' });
+    } else if (s.input?.galleryIndex != null) {
+      const thumb = $('gallery').querySelector(`.thumb[data-index="${s.input.galleryIndex}"]`);
+      if (!thumb) showError(`Test image ${s.input.galleryIndex} is not in the bundled gallery; showing the first one.`);
+      (thumb ?? $('gallery').querySelector('.thumb'))?.click();
+    } else {
+      $('gallery').querySelector('.thumb')?.click();
+    }
+    state.target = s.target;
+    if (s.target != null) update();
+    markShown();
+  };
+  if (state.model !== s.dataset || !state.input) await switchModel(s.dataset, pick);
+  else pick();
+  if (s.q.get('cmp') === '1') runCompare();
+  else $('compare-panel').hidden = true;
+  return true;
 }
 
 async function main() {
@@ -135,22 +180,30 @@ async function main() {
     if (signed && $('colormap').value !== 'diverging') $('colormap').value = 'diverging';
     if (!signed && $('colormap').value === 'diverging') $('colormap').value = 'viridis';
   });
-  for (const el of recomputeControls()) el.addEventListener('change', rerun);
+  for (const el of [...recomputeControls(), $('removal')]) el.addEventListener('change', rerun);
   for (const id of ['colormap', 'opacity', 'shared']) {
     $(id).addEventListener(id === 'opacity' ? 'input' : 'change', () => {
       render(setTarget);
+      syncUrl();
       if (!$('compare-panel').hidden && id !== 'opacity') runCompare();
     });
   }
+  $('agree-metric').addEventListener('change', () => { renderAgreement(); syncUrl(); });
+  $('agree-k').addEventListener('change', () => { runCompare(); syncUrl(); });
+  for (const id of ['rand-metric', 'rand-mode']) $(id).addEventListener('change', () => { renderRandomisation(); syncUrl(); });
+  $('copy-link').addEventListener('click', copyLink);
+  setupErase((r) => drawBars(r, setTarget));
+  // Back and forward move through the inputs (and whatever else the entry holds).
+  window.addEventListener('popstate', () => openLink(location.hash));
   $('controls').addEventListener('submit', (e) => e.preventDefault());
-  $('compare').addEventListener('click', runCompare);
+  $('compare').addEventListener('click', () => { runCompare(); syncUrl(); });
   $('export').addEventListener('click', exportPng);
   for (const radio of document.querySelectorAll('input[name="dataset"]')) {
     radio.addEventListener('change', () => radio.checked && switchModel(radio.value));
   }
   acceptFiles($('weights-file'), $('weights-drop'), useWeights);
   setupDream();
-  await switchModel(document.querySelector('input[name="dataset"]:checked').value);
+  if (!(await openLink(location.hash))) await switchModel(document.querySelector('input[name="dataset"]:checked').value);
 }
 
 main().catch((err) => showError(`The app could not start: ${err.message}`, () => location.reload()));

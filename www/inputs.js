@@ -43,7 +43,7 @@ export function renderGallery(g, onInput) {
     b.addEventListener('click', () => {
       root.querySelectorAll('.thumb[aria-pressed="true"]').forEach((t) => t.setAttribute('aria-pressed', 'false'));
       b.setAttribute('aria-pressed', 'true');
-      onInput({ image: galleryImage(g, k), label, name: `test image ${index}` });
+      onInput({ image: galleryImage(g, k), label, name: `test image ${index}`, galleryIndex: index });
     });
     root.append(b);
   });
@@ -58,6 +58,7 @@ export function setupPad(onInput) {
   let drawing = false;
   let last = null;
   let timer = null;
+  let session = 0; // one drawing from one "Clear" to the next: one history entry
   const pos = (e) => {
     const rect = pad.getBoundingClientRect();
     return [(e.clientX - rect.left) * (pad.width / rect.width), (e.clientY - rect.top) * (pad.height / rect.height)];
@@ -75,7 +76,7 @@ export function setupPad(onInput) {
       small.drawImage(pad, 0, 0, 32, 32);
       image = rgbFromRGBA(small.getImageData(0, 0, 32, 32).data, 1024);
     }
-    onInput({ image, label: null, name: 'drawing', note: 'drawn, prepared like MNIST' });
+    onInput({ image, label: null, name: 'drawing', note: 'drawn, prepared like MNIST', drawing: session });
   };
   const schedule = () => { if (!timer) timer = setTimeout(send, 60); };
   pad.addEventListener('pointerdown', (e) => {
@@ -103,7 +104,7 @@ export function setupPad(onInput) {
   const end = () => { if (drawing) { drawing = false; schedule(); } };
   pad.addEventListener('pointerup', end);
   pad.addEventListener('pointercancel', end);
-  $('pad-clear').addEventListener('click', clear);
+  $('pad-clear').addEventListener('click', () => { clear(); session++; });
 }
 
 // ---------- upload, drop, paste ----------

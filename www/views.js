@@ -4,6 +4,8 @@ import { paintColorbar, paintImage, paintMap, paintOverlay } from './colormap.js
 import { isSigned, methodOptions, postOptions } from './controls.js';
 import { compareLane, engine, methodName, state, title } from './state.js';
 import { $, showError } from './ui.js';
+import { evalOptions, renderAgreement, renderFaithfulness, runRandomisation, scoreCaptions } from './evaluation.js';
+import { refreshErase } from './erase.js';
 
 /** One normalisation over several reduced maps concatenated: one colour scale for all. */
 export async function sharedMaps(reducedList, post) {
@@ -39,7 +41,10 @@ function renderBars(r, info, label, onTarget) {
   $('answer').textContent = `Predicted: ${info.classNames[r.predicted]} (${(r.probabilities[r.predicted] * 100).toFixed(1)} %).${truth}`;
 }
 
-/** Draws `state.result`: bars, figure, colour bar, timing, sanity view. */
+/** The class bars of a result (or of the erased input: erase.js passes its own probabilities). */
+export const drawBars = (r, onTarget) => renderBars(r, state.info[state.model], r.input.label, onTarget);
+
+/** Draws `state.result`: bars, figure, colour bar, timing, faithfulness, sanity view. */
 export async function render(onTarget) {
   const r = state.result;
   const info = state.info[state.model];
@@ -68,6 +73,8 @@ export async function render(onTarget) {
   const report = state.registry.find((m) => m.id === r.request.options.method)?.convergence ?? 'convergence gap';
   const gap = r.completenessGap == null ? '' : ` ${report[0].toUpperCase()}${report.slice(1)}: ${r.completenessGap.toFixed(4)}.`;
   $('timing').textContent = `${method}: ${r.ms.toFixed(1)} ms in WebAssembly (in a worker; nothing leaves this tab).${gap}`;
+  renderFaithfulness(r.evaluation);
+  refreshErase();
   $('sanity-view').hidden = !r.sanity;
   if (r.sanity) {
     let [a, b] = [r.map, r.sanity.map];
@@ -91,15 +98,21 @@ export function runCompare() {
   grid.setAttribute('aria-busy', 'true');
   const options = { ...methodOptions(), target: state.result?.target ?? state.target };
   const post = postOptions();
+  const request = { dataset: state.model, image: input.image, options, post, evaluation: evalOptions(), topPercent: Number($('agree-k').value) };
   compareLane.submit(
     async () => {
-      const results = await engine.call('compare', { dataset: state.model, image: input.image, options, post });
+      const t0 = performance.now();
+      const { results, agreement } = await engine.call('compare', request);
       const maps = $('shared').checked ? await sharedMaps(results.map((x) => x.reduced), post) : results.map((x) => x.map);
-      return { results, maps };
+      return { results, agreement, maps, ms: performance.now() - t0 };
     },
-    ({ results, maps }) => {
+    ({ results, agreement, maps, ms }) => {
       grid.removeAttribute('aria-busy');
       if (state.input !== input) return;
+      const scores = scoreCaptions(results);
+      $('compare-timing').textContent = `${results.length} maps, their curves (${results.length} × ${3 * (results[0].evaluation.steps + 1)} forward passes) and the agreement matrix in ${ms.toFixed(0)} ms.`;
+      renderAgreement(agreement, results.map((x) => x.method));
+      runRandomisation();
       grid.replaceChildren(...results.map((x, i) => {
         const fig = document.createElement('figure');
         fig.dataset.method = x.method;
@@ -110,6 +123,7 @@ export function runCompare() {
         paintMap(c, maps[i], info.side, $('colormap').value, isSigned());
         const cap = document.createElement('figcaption');
         cap.textContent = `${methodName(x.method)} · ${x.ms.toFixed(1)} ms`;
+        cap.append(scores[i]);
         fig.append(c, cap);
         return fig;
       }));

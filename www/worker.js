@@ -1,10 +1,11 @@
 // All computation happens here, off the main thread: the page never freezes, even during
 // SmoothGrad or IG. Messages: {id, type, ...} in, {id, ok, result | error} out.
-import init, { Dream, Model, datasets, lastPanic, methods, normalizeMap, rankCorrelation, reduceChannels, registry, toMap } from './pkg/saliency.js';
+import init, { Dream, Model, agreement, datasets, lastPanic, methods, normalizeMap, rankCorrelation, reduceChannels, registry, toMap } from './pkg/saliency.js';
 
 const ready = init(); // streaming compile of pkg/saliency_bg.wasm
 const models = new Map(); // model key ('mnist', 'cifar10', or 'custom' for a visitor's weights) -> Model
 const randomized = new Map(); // `${key}/${depth}` -> Model
+const randomisations = new Map(); // model key -> Randomisation (the model's eight randomised copies)
 
 async function loadModel(key) {
   if (models.has(key)) return models.get(key);
@@ -20,6 +21,8 @@ function install(key, model) {
   model.warmUp();
   models.get(key)?.free();
   for (const [k, m] of randomized) if (k.startsWith(`${key}/`)) { m.free(); randomized.delete(k); }
+  randomisations.get(key)?.free();
+  randomisations.delete(key);
   models.set(key, model);
   return model;
 }
@@ -56,7 +59,15 @@ function explainOne(model, image, options, post) {
   return { ...e, reduced, map, ms };
 }
 
+/** The deletion / insertion / LeRF curves of a map already computed (no second explanation). */
+function faithfulness(model, image, method, target, reduced, evaluation) {
+  const t0 = performance.now();
+  const e = model.evaluate(image, { method, target }, { ...evaluation, map: reduced });
+  return { ...e, ms: performance.now() - t0 };
+}
+
 let dreaming = null; // {stop: boolean} of the dream in progress
+let randomising = null; // {stop: boolean} of the randomisation curves in progress
 
 const handlers = {
   /** Activation maximisation, a few steps at a time: each chunk's image goes to the page. */
@@ -93,10 +104,11 @@ const handlers = {
   async loadWeights({ bytes }) {
     return describe(install('custom', new Model(bytes)));
   },
-  async explain({ dataset, image, options: asked, post, sanityDepth }) {
+  async explain({ dataset, image, options: asked, post, sanityDepth, evaluation }) {
     const model = await loadModel(dataset);
     const options = await withReferences(model, asked);
     const result = explainOne(model, image, options, post);
+    if (evaluation) result.evaluation = faithfulness(model, image, options.method, result.target, result.reduced, evaluation);
     if (sanityDepth) {
       // Same target as the trained model's explanation, so the maps are comparable.
       const random = randomModel(dataset, sanityDepth);
@@ -105,13 +117,42 @@ const handlers = {
     }
     return result;
   },
-  async compare({ dataset, image, options, post }) {
+  /** Every method's map and faithfulness on one input, and how much the maps agree. */
+  async compare({ dataset, image, options, post, evaluation, topPercent }) {
     const model = await loadModel(dataset);
-    const out = [];
+    const results = [];
     for (const method of methods()) {
-      out.push({ method, ...explainOne(model, image, await withReferences(model, { ...options, method }), post) });
+      const r = explainOne(model, image, await withReferences(model, { ...options, method }), post);
+      r.evaluation = faithfulness(model, image, method, r.target, r.reduced, evaluation);
+      results.push({ method, ...r });
     }
-    return out;
+    return { results, agreement: agreement(results.map((r) => r.reduced), { topPercent }) };
+  },
+  /** Randomisation curves of every method, one method at a time (each posted as it is done);
+   * a newer request stops an older one between methods. */
+  async randomisation({ id, dataset, image, options, post }) {
+    const model = await loadModel(dataset);
+    if (!randomisations.has(dataset)) randomisations.set(dataset, model.randomisation(0n));
+    const r = randomisations.get(dataset);
+    const run = { stop: false };
+    if (randomising) randomising.stop = true;
+    randomising = run;
+    const curves = [];
+    const t0 = performance.now();
+    try {
+      for (const method of methods()) {
+        if (run.stop) return { curves, stopped: true };
+        curves.push(r.curve(image, await withReferences(model, { ...options, method }), post));
+        self.postMessage({ id, progress: { done: curves.length, total: methods().length } });
+        await new Promise((res) => setTimeout(res, 0)); // lets other requests in
+      }
+      return { curves, stopped: false, ms: performance.now() - t0 };
+    } finally {
+      if (randomising === run) randomising = null;
+    }
+  },
+  async predict({ dataset, image }) {
+    return (await loadModel(dataset)).predict(image);
   },
   async normalize({ reduced, post }) {
     return normalizeMap(reduced, post);

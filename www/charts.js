@@ -1,0 +1,62 @@
+// Line charts on a canvas, drawn by the page itself (no chart library): the faithfulness curves
+// and the randomisation curves share this one plotter.
+
+/** Distinct colours for up to 14 series (Tableau 10 and four more). */
+export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7',
+  '#9c755f', '#79706e', '#1b9e77', '#d95f02', '#7570b3', '#e7298a'];
+
+/**
+ * Draws `series` ({values, color, dashed, width}) over x = 0..n-1 spread across the plot,
+ * y from `yMin` to `yMax`, with tick labels `xLabels` and a y-axis title.
+ */
+export function lineChart(canvas, { series, xLabels, yMin = 0, yMax = 1, yTitle = '' }) {
+  const dpr = window.devicePixelRatio || 1;
+  const w = canvas.clientWidth || canvas.width;
+  const h = canvas.clientHeight || canvas.height;
+  canvas.width = Math.round(w * dpr);
+  canvas.height = Math.round(h * dpr);
+  const ctx = canvas.getContext('2d');
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.clearRect(0, 0, w, h);
+  const pad = { l: 40, r: 10, t: 8, b: 30 };
+  const pw = w - pad.l - pad.r;
+  const ph = h - pad.t - pad.b;
+  const n = Math.max(2, xLabels.length);
+  const X = (i, len = n) => pad.l + (pw * i) / (len - 1);
+  const Y = (v) => pad.t + ph * (1 - (Math.min(yMax, Math.max(yMin, v)) - yMin) / (yMax - yMin));
+  ctx.font = '11px system-ui, sans-serif';
+  ctx.fillStyle = '#555a64';
+  ctx.strokeStyle = '#d6d8dd';
+  ctx.lineWidth = 1;
+  ctx.textAlign = 'right';
+  ctx.textBaseline = 'middle';
+  const ticks = 4;
+  for (let t = 0; t <= ticks; t++) {
+    const v = yMin + ((yMax - yMin) * t) / ticks;
+    ctx.beginPath();
+    ctx.moveTo(pad.l, Y(v));
+    ctx.lineTo(w - pad.r, Y(v));
+    ctx.stroke();
+    ctx.fillText(v.toFixed(2), pad.l - 4, Y(v));
+  }
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'top';
+  const every = Math.ceil(xLabels.length / 8);
+  xLabels.forEach((lab, i) => { if (i % every === 0 || i === xLabels.length - 1) ctx.fillText(lab, X(i, xLabels.length), h - pad.b + 4); });
+  if (yTitle) {
+    ctx.save();
+    ctx.translate(10, pad.t + ph / 2);
+    ctx.rotate(-Math.PI / 2);
+    ctx.fillText(yTitle, 0, -6);
+    ctx.restore();
+  }
+  for (const s of series) {
+    ctx.strokeStyle = s.color;
+    ctx.lineWidth = s.width ?? 2;
+    ctx.setLineDash(s.dashed ? [5, 4] : []);
+    ctx.beginPath();
+    s.values.forEach((v, i) => (i ? ctx.lineTo(X(i, s.values.length), Y(v)) : ctx.moveTo(X(i, s.values.length), Y(v))));
+    ctx.stroke();
+  }
+  ctx.setLineDash([]);
+}

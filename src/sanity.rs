@@ -124,7 +124,7 @@ pub fn min_max(m: &[f32]) -> Vec<f32> {
     let lo = m.iter().copied().fold(f32::INFINITY, f32::min);
     let hi = m.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let range = (hi as f64) - (lo as f64);
-    if !(range > 0.0) {
+    if range <= 0.0 || !range.is_finite() {
         return vec![0.0; m.len()];
     }
     m.iter().map(|&v| ((v as f64 - lo as f64) / range) as f32).collect()

@@ -199,3 +199,26 @@ fn evaluate_prints_a_json_line_per_image_and_method_then_a_summary() {
         &["unknown method 'nope'"],
     );
 }
+
+#[test]
+fn randomisation_prints_the_curves_per_image_and_method_then_a_summary() {
+    let data = common::data_dir();
+    let args = ["randomisation", "--dataset", "mnist", "--data-dir", data.to_str().unwrap(), "--indices", "0..2"];
+    let (ok, out, err) = saliency(&[&args[..], &["--methods", "vanilla,gradcam"]].concat());
+    assert!(ok, "{err}");
+    let rows: Vec<serde_json::Value> =
+        out.lines().filter(|l| l.starts_with('{')).map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 2 * 2, "two images x two methods");
+    for r in &rows {
+        assert_eq!(r["layers"], serde_json::json!(["fc2", "fc1", "conv2", "conv1"]));
+        for key in ["cascading", "independent"] {
+            let points = r[key].as_array().expect(key);
+            assert_eq!(points.len(), 4);
+            assert!(points.iter().all(|p| p["spearman"].as_f64().is_some_and(|v| (-1.0..=1.0).contains(&v))));
+        }
+        assert_ne!(r["randomLogitClass"], r["target"]);
+        assert_eq!(r["spearman_depth1"], r["cascading"][0]["spearman"]);
+    }
+    assert!(out.contains("ρ depth 4") && out.contains(" ± "), "summary table missing:\n{out}");
+    assert_one_line_error(&[&args[..], &["--sign", "sideways"]].concat(), &["--sign 'sideways'"]);
+}

@@ -10,9 +10,11 @@ use std::collections::HashMap;
 
 use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 use saliency::attribution::{METHODS, MethodInfo, MethodOptions, input_gradient};
+use saliency::evaluate::{EvalOptions, evaluate};
 use saliency::explain::explain;
 use saliency::model::{DatasetKind, images_to_tensor, tensor_to_hwc};
 use saliency::postprocess::keras_vis_map;
+use saliency::sanity::Randomisation;
 
 /// The tutorial's MNIST indices plus one: the digits the WASM test classifies.
 pub const MNIST_INDICES: [usize; 8] = [0, 12, 38, 83, 112, 74, 190, 1];
@@ -40,6 +42,23 @@ fn compute() -> (HashMap<String, Vec<f32>>, Vec<usize>) {
         let idx = if kind == DatasetKind::Mnist { MNIST_INDICES[0] } else { CIFAR_INDEX };
         let img = test.image_f32(idx);
         out.insert(format!("{}/image", kind.id()), img.clone());
+        // Faithfulness and randomisation of the vanilla map, with default settings.
+        let vanilla = MethodOptions::new("vanilla").unwrap();
+        let ev = evaluate(&net, &img, &vanilla, &EvalOptions::default()).unwrap();
+        let curves = [&ev.curves, &ev.random];
+        let all: Vec<f64> = curves
+            .iter()
+            .flat_map(|c| c.deletion_curve.iter().chain(&c.insertion_curve).chain(&c.lerf_curve).copied())
+            .collect();
+        out.insert(format!("{}/vanilla/evaluation", kind.id()), all.iter().map(|&v| v as f32).collect());
+        let rc = Randomisation::new(&net, 0)
+            .curve(&img, &vanilla, saliency::postprocess::SignView::Absolute, saliency::postprocess::ChannelReduce::Max)
+            .unwrap();
+        let sims = rc.cascading.iter().chain(&rc.independent).chain(std::iter::once(&rc.random_logit));
+        out.insert(
+            format!("{}/vanilla/randomisation", kind.id()),
+            sims.flat_map(|s| [s.spearman as f32, s.ssim as f32]).chain([rc.random_logit_class as f32]).collect(),
+        );
         for m in METHODS {
             let e = explain(&net, &img, &fixture_options(m)).unwrap();
             out.insert(format!("{}/{}/map", kind.id(), m.id), keras_vis_map(&e.raw, e.raw_channels));

@@ -244,3 +244,85 @@ fn huge_batch_sizes_do_not_grow_memory() {
     assert_eq!(pages(), before, "memory grew on a repeated call");
     assert!(before < 256 * 1024 * 1024, "memory reached {before} bytes");
 }
+
+fn numbers(v: &JsValue, key: &str) -> Vec<f64> {
+    let a = Reflect::get(v, &key.into()).unwrap_or_else(|_| panic!("{key}"));
+    js_sys::Array::from(&a).iter().map(|x| x.as_f64().unwrap_or(f64::NAN)).collect()
+}
+
+fn get(v: &JsValue, key: &str) -> JsValue {
+    Reflect::get(v, &key.into()).unwrap_or_else(|_| panic!("{key}"))
+}
+
+#[wasm_bindgen_test]
+fn evaluation_and_randomisation_give_the_native_numbers() {
+    for (dataset, bytes) in [("mnist", MNIST), ("cifar10", CIFAR)] {
+        let model = Model::new(bytes, Some(dataset.into())).unwrap();
+        let img = fixture(&format!("{dataset}/image"));
+        let vanilla = || object(&[("method", "vanilla".into())]);
+        let ev = model.evaluate(&img, Some(vanilla()), None).expect("evaluate");
+        let random = get(&ev, "random");
+        let mut all = Vec::new();
+        for v in [&ev, &random] {
+            for key in ["deletionCurve", "insertionCurve", "lerfCurve"] {
+                all.extend(numbers(v, key).into_iter().map(|x| x as f32));
+            }
+        }
+        let want = fixture(&format!("{dataset}/vanilla/evaluation"));
+        assert!(max_abs_diff(&all, &want) < 1e-5, "{dataset}: curves differ by {}", max_abs_diff(&all, &want));
+        let k = numbers(&ev, "deletionCurve").len() - 1;
+        assert_eq!(k, if dataset == "mnist" { 28 } else { 32 });
+        // The areas are the trapezoid of the curves, SRG = LeRF - deletion.
+        let trapezoid = |c: Vec<f64>| c.windows(2).map(|w| (w[0] + w[1]) / 2.0).sum::<f64>() / k as f64;
+        let del = get(&ev, "deletion").as_f64().unwrap();
+        assert!((del - trapezoid(numbers(&ev, "deletionCurve"))).abs() < 1e-12);
+        let srg = get(&ev, "srg").as_f64().unwrap();
+        assert!((srg - (get(&ev, "lerf").as_f64().unwrap() - del)).abs() < 1e-12);
+
+        let curve = model.randomisation(0).curve(&img, Some(vanilla()), None).expect("randomisation");
+        let mut sims = Vec::new();
+        for key in ["cascading", "independent"] {
+            for s in js_sys::Array::from(&get(&curve, key)).iter() {
+                sims.extend([get(&s, "spearman").as_f64().unwrap() as f32, get(&s, "ssim").as_f64().unwrap() as f32]);
+            }
+        }
+        let rl = get(&curve, "randomLogit");
+        sims.extend([get(&rl, "spearman").as_f64().unwrap() as f32, get(&rl, "ssim").as_f64().unwrap() as f32]);
+        sims.push(get(&curve, "randomLogitClass").as_f64().unwrap() as f32);
+        let want = fixture(&format!("{dataset}/vanilla/randomisation"));
+        assert!(max_abs_diff(&sims, &want) < 1e-5, "{dataset}: similarities differ by {}", max_abs_diff(&sims, &want));
+    }
+}
+
+#[wasm_bindgen_test]
+fn agreement_and_evaluation_refuse_bad_input_by_name() {
+    use saliency::wasm::agreement;
+    let a = Float32Array::from(&[1.0f32, 2.0, 3.0, 4.0][..]);
+    let neg = Float32Array::from(&[-1.0f32, -2.0, -3.0, -4.0][..]);
+    let maps = js_sys::Array::of2(&a, &neg);
+    let m = agreement(&maps, Some(object(&[("topPercent", 50.into())]))).expect("agreement");
+    assert_eq!(get(&m, "k").as_f64(), Some(2.0));
+    let rho = js_sys::Array::from(&get(&m, "spearman"));
+    let row0: Vec<f64> = js_sys::Array::from(&rho.get(0)).iter().map(|x| x.as_f64().unwrap()).collect();
+    assert_eq!(row0, vec![1.0, -1.0]);
+    let short = js_sys::Array::of2(&a, &Float32Array::from(&[1.0f32][..]));
+    assert!(message(agreement(&short, None).unwrap_err()).contains("equal"));
+    assert!(message(agreement(&JsValue::from(3), None).unwrap_err()).contains("array of maps"));
+    let nan = js_sys::Array::of2(&a, &Float32Array::from(&[f32::NAN; 4][..]));
+    assert!(message(agreement(&nan, None).unwrap_err()).contains("not finite"));
+    assert!(message(agreement(&maps, Some(object(&[("topPercent", 0.into())]))).unwrap_err()).contains("topPercent"));
+
+    let model = Model::new(MNIST, None).unwrap();
+    let img = vec![0.25f32; 784];
+    for (what, eval, want) in [
+        ("unknown key", object(&[("step", 3.into())]), "unknown field `step`"),
+        ("zero steps", object(&[("steps", 0.into())]), "steps must be in 1..=784"),
+        ("bad baseline", object(&[("baseline", "grey".into())]), "baseline"),
+        ("short map", object(&[("map", Float32Array::from(&[0.0f32; 5][..]).into())]), "the map has 5 values"),
+        ("NaN map", object(&[("map", Float32Array::from(&[f32::NAN; 784][..]).into())]), "not a finite number"),
+    ] {
+        let e = message(model.evaluate(&img, None, Some(eval)).expect_err(what));
+        assert!(e.contains(want), "{what}: {e}");
+    }
+    assert_eq!(model.predict(&img).expect("still usable").len(), 10);
+}

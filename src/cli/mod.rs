@@ -77,6 +77,9 @@ enum Cmd {
     Explain(Box<explain::ExplainArgs>),
     /// Deletion, insertion and LeRF curves, their areas and SRG, per image and method.
     Evaluate(Box<evaluate::EvaluateArgs>),
+    /// Randomisation curves: similarity of each method's map to the trained model's after
+    /// re-initialising 1..4 layers (cascading and one at a time), and for a random other class.
+    Randomisation(Box<evaluate::RandomisationArgs>),
     /// Activation maximisation: the input the model finds most like a class (keras-vis'
     /// visualize_activation); prints one JSON line, optionally writes a PNG.
     Dream {
@@ -262,6 +265,7 @@ pub fn run(args: Args) -> Result<()> {
         }
         Cmd::Explain(a) => explain::run(*a),
         Cmd::Evaluate(a) => evaluate::run(*a),
+        Cmd::Randomisation(a) => evaluate::run_randomisation(*a),
         Cmd::Dream { dataset, weights, class, layer, filter, steps, seed, rate, tv, l2, jitter, png } => {
             let net = saliency::attribution::Network::new(load_weights(dataset, weights.as_deref())?);
             let opts = saliency::dream::DreamOptions { class, layer, filter, steps, seed, rate, tv, l2, jitter };

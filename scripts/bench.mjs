@@ -1,0 +1,214 @@
+// The benchmark page run by scripts/bench.sh: times, after warm-up, the WASM engine on the main
+// thread of a blank page (medians of N runs), the page from open to first map, and the bytes a
+// first map downloads; TensorFlow.js (wasm backend, SIMD) runs the same network with the same
+// weights in the same page, after checking both give the same logits and maps.
+import { gzipSync } from 'node:zlib';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+import { serve } from './serve.mjs';
+
+const ROOT = new URL('../', import.meta.url).pathname;
+const arg = (name, dflt) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : dflt; };
+const reps = Number(arg('--reps', 20));
+const out = arg('--out', `${ROOT}bench.json`);
+
+// The repository root is served so the page can load www/ and node_modules/@tensorflow alike.
+const server = await serve(ROOT, 0);
+const base = `http://127.0.0.1:${server.address().port}/`;
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+});
+const version = browser.version();
+
+// ---------- page opened -> first map, and the bytes it downloaded ----------
+async function firstMap() {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const urls = [];
+  context.on('request', (r) => urls.push(r.url()));
+  await page.goto(`${base}www/`);
+  await page.waitForFunction(() => Number(document.body.dataset.mapsShown ?? 0) >= 1, null, { timeout: 60_000 });
+  const ms = await page.evaluate(() => performance.now());
+  const files = [...new Set(urls)].filter((u) => u.startsWith(base)).map((u) => new URL(u).pathname.slice(1));
+  const bytes = files.map((f) => {
+    const p = `${ROOT}${decodeURIComponent(f).replace(/\/$/, '/index.html')}`;
+    const body = readFileSync(p);
+    return { file: f, raw: body.length, gzip: gzipSync(body, { level: 9 }).length };
+  });
+  await context.close();
+  return { ms, bytes };
+}
+const opens = [];
+for (let i = 0; i < 5; i++) opens.push(await firstMap());
+const openMs = opens.map((o) => o.ms).sort((a, b) => a - b)[2];
+const download = opens[0].bytes;
+
+// ---------- the engine, main thread of a blank page ----------
+const page = await browser.newPage();
+page.on('console', (m) => { if (m.type() === 'error') console.error('page:', m.text()); });
+await page.goto(`${base}scripts/bench.html`);
+const timings = await page.evaluate(async ({ base, reps }) => {
+  const w = await import(`${base}www/pkg/saliency.js`);
+  await w.default();
+  const median = (f, n = reps) => {
+    f(); f(); // warm-up
+    const t = [];
+    for (let i = 0; i < n; i++) { const t0 = performance.now(); f(); t.push(performance.now() - t0); }
+    t.sort((a, b) => a - b);
+    return t[Math.floor(n / 2)];
+  };
+  const rows = [];
+  for (const dataset of ['mnist', 'cifar10']) {
+    const bytes = new Uint8Array(await (await fetch(`${base}www/pretrained/${dataset}.safetensors`)).arrayBuffer());
+    const model = new w.Model(bytes, dataset);
+    const pixels = new Uint8Array(await (await fetch(`${base}www/gallery/${dataset}.bin`)).arrayBuffer());
+    const per = model.side * model.side * model.channels;
+    const image = Float32Array.from(pixels.subarray(0, per), (v) => v / 255);
+    const references = Float32Array.from(pixels, (v) => v / 255);
+    const opts = (method) => (method === 'expected-gradients' ? { method, references } : { method });
+    const add = (what, ms, note = '') => rows.push({ dataset, what, ms, note });
+    add('forward, batch 1', median(() => model.predict(image)));
+    for (const method of w.methods()) {
+      const n = ['occlusion', 'scorecam', 'smoothgrad', 'ig', 'blur-ig', 'expected-gradients'].includes(method) ? Math.max(5, Math.floor(reps / 2)) : reps;
+      add(`map: ${method}`, median(() => model.explain(image, opts(method)), n), 'default options');
+    }
+    // Which map to trust: one method's three curves; the compare grid as the page computes it.
+    const e = model.explain(image, { method: 'vanilla' });
+    const reduced = w.reduceChannels(e.raw, e.rawChannels, {});
+    const steps = model.side;
+    add('curves: deletion + insertion + LeRF', median(() => model.evaluate(image, { method: 'vanilla', target: e.target }, { map: reduced })),
+      `3 × ${steps + 1} forward passes, + the random order's`);
+    add('compare grid: every map + curves + agreement', median(() => {
+      const maps = w.methods().map((method) => {
+        const r = model.explain(image, opts(method));
+        const m = w.reduceChannels(r.raw, r.rawChannels, {});
+        model.evaluate(image, { method, target: r.target }, { map: m });
+        return m;
+      });
+      w.agreement(maps, {});
+    }, 5), `${w.methods().length} methods`);
+    const rnd = model.randomisation(0n);
+    add('randomisation curves, every method', median(() => {
+      for (const method of w.methods()) rnd.curve(image, opts(method), {});
+    }, 3), `${w.methods().length} methods × 9 maps`);
+    add('randomisation curves, vanilla', median(() => rnd.curve(image, { method: 'vanilla' }, {})), '9 maps');
+    rnd.free();
+    model.free();
+  }
+  return rows;
+}, { base, reps });
+// ---------- TensorFlow.js: the same network, the same weights, the same page ----------
+await page.addScriptTag({ url: `${base}node_modules/@tensorflow/tfjs/dist/tf.min.js` });
+await page.addScriptTag({ url: `${base}node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js` });
+const tfjs = await page.evaluate(async ({ base, reps }) => {
+  const tf = window.tf;
+  tf.wasm.setWasmPaths(`${base}node_modules/@tensorflow/tfjs-backend-wasm/dist/`);
+  await tf.setBackend('wasm');
+  await tf.ready();
+  const w = await import(`${base}www/pkg/saliency.js`);
+  const median = (f, n = reps) => {
+    f(); f();
+    const t = [];
+    for (let i = 0; i < n; i++) { const t0 = performance.now(); f(); t.push(performance.now() - t0); }
+    t.sort((a, b) => a - b);
+    return t[Math.floor(n / 2)];
+  };
+  /** safetensors (f16 or f32) -> {name: {shape, data: Float32Array}}. */
+  const parse = (bytes) => {
+    const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+    const half = (h) => {
+      const s = h >> 15 ? -1 : 1; const e = (h >> 10) & 31; const f = h & 1023;
+      return e === 0 ? s * 2 ** -14 * (f / 1024) : e === 31 ? (f ? NaN : s * Infinity) : s * 2 ** (e - 15) * (1 + f / 1024);
+    };
+    const out = {};
+    for (const [name, t] of Object.entries(header)) {
+      if (name === '__metadata__') continue;
+      const raw = bytes.subarray(8 + n + t.data_offsets[0], 8 + n + t.data_offsets[1]);
+      const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+      const data = t.dtype === 'F16'
+        ? Float32Array.from({ length: raw.length / 2 }, (_, i) => half(dv.getUint16(2 * i, true)))
+        : Float32Array.from({ length: raw.length / 4 }, (_, i) => dv.getFloat32(4 * i, true));
+      out[name] = { shape: t.shape, data };
+    }
+    return out;
+  };
+  const rows = [];
+  const maxDiff = (a, b) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+  const maxAbs = (a) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  for (const dataset of ['mnist', 'cifar10']) {
+    const bytes = new Uint8Array(await (await fetch(`${base}www/pretrained/${dataset}.safetensors`)).arrayBuffer());
+    const p = parse(bytes);
+    const t = (k, perm) => { const x = tf.tensor(p[k].data, p[k].shape); return perm ? tf.keep(x.transpose(perm)) : tf.keep(x); };
+    const W = { c1: t('conv1.weight', [2, 3, 1, 0]), b1: t('conv1.bias'), c2: t('conv2.weight', [2, 3, 1, 0]), b2: t('conv2.bias'),
+      f1: t('fc1.weight', [1, 0]), fb1: t('fc1.bias'), f2: t('fc2.weight', [1, 0]), fb2: t('fc2.bias') };
+    // NHWC in; the flatten follows PyTorch's C, H, W order, as the weights were trained.
+    const logits = (x) => {
+      let a = tf.maxPool(tf.relu(tf.conv2d(x, W.c1, 1, 'valid').add(W.b1)), 2, 2, 'valid');
+      a = tf.maxPool(tf.relu(tf.conv2d(a, W.c2, 1, 'valid').add(W.b2)), 2, 2, 'valid');
+      a = a.transpose([0, 3, 1, 2]).reshape([x.shape[0], -1]);
+      return tf.relu(a.matMul(W.f1).add(W.fb1)).matMul(W.f2).add(W.fb2);
+    };
+    const model = new w.Model(bytes, dataset);
+    const side = model.side; const ch = model.channels;
+    const pixels = new Uint8Array(await (await fetch(`${base}www/gallery/${dataset}.bin`)).arrayBuffer());
+    const image = Float32Array.from(pixels.subarray(0, side * side * ch), (v) => v / 255);
+    const x = tf.keep(tf.tensor4d(image, [1, side, side, ch]));
+    const target = model.predict(image).indexOf(Math.max(...model.predict(image)));
+    const pickTarget = tf.keep(tf.oneHot([target], 10).toFloat()); // (gather's gradient has no wasm kernel)
+    const grad = tf.grad((xs) => logits(xs).mul(pickTarget).sum());
+    const vanilla = () => tf.tidy(() => grad(x).dataSync());
+    const smooth = () => tf.tidy(() => {
+      const noisy = x.tile([50, 1, 1, 1]).add(tf.randomNormal([50, side, side, ch], 0, 0.15));
+      return grad(noisy).mean(0).dataSync();
+    });
+    const alphas = tf.keep(tf.tensor4d(Array.from({ length: 50 }, (_, k) => (k + 1) / 50), [50, 1, 1, 1]));
+    const ig = () => tf.tidy(() => grad(x.mul(alphas)).mean(0).mul(x).dataSync()); // black baseline, right Riemann sum
+    // Same answers first: logits, vanilla and IG maps. On a digit's blank background max-pooling
+    // sees exact ties, and each engine may route the gradient through a different (equally valid)
+    // maximum; a faint seeded texture removes the ties so the maps are comparable.
+    const textured = Float32Array.from(image, (v, i) => Math.min(1, v + 0.02 * ((Math.sin(i * 12.9898) * 43758.5453) % 1 + 1) / 2));
+    const xt = tf.keep(tf.tensor4d(textured, [1, side, side, ch]));
+    const ours = { logits: model.logits(textured), vanilla: model.explain(textured, { method: 'vanilla', target }).raw,
+      ig: model.explain(textured, { method: 'ig', target, steps: 50, baseline: 'black' }).raw };
+    const theirs = { logits: tf.tidy(() => logits(xt).dataSync()), vanilla: tf.tidy(() => grad(xt).dataSync()),
+      ig: tf.tidy(() => grad(xt.mul(alphas)).mean(0).mul(xt).dataSync()) };
+    const check = Object.fromEntries(['logits', 'vanilla', 'ig'].map((k) => [k, maxDiff(ours[k], theirs[k]) / (maxAbs(ours[k]) || 1)]));
+    const add = (what, ms, oursMs) => rows.push({ dataset, what, tfjs: ms, ours: oursMs });
+    add('forward, batch 1', median(() => tf.tidy(() => logits(x).dataSync())), median(() => model.predict(image)));
+    add('vanilla map, batch 1', median(vanilla), median(() => model.explain(image, { method: 'vanilla', target })));
+    add('SmoothGrad-50', median(smooth, 10), median(() => model.explain(image, { method: 'smoothgrad', target, samples: 50 }), 10));
+    add('IG-50', median(ig, 10), median(() => model.explain(image, { method: 'ig', target, steps: 50 }), 10));
+    rows.push({ dataset, check });
+    model.free();
+  }
+  return { backend: tf.getBackend(), version: tf.version.tfjs, rows };
+}, { base, reps });
+await browser.close();
+server.close();
+
+const wasm = readFileSync(`${ROOT}www/pkg/saliency_bg.wasm`);
+const size = { wasmRaw: wasm.length, wasmGzip: gzipSync(wasm, { level: 9 }).length };
+const firstMapGzip = download.reduce((s, f) => s + f.gzip, 0);
+
+const pad = (s, n) => String(s).padEnd(n);
+console.log(`\nChromium ${version}, ${process.env.BENCH_MACHINE ?? `${(await import('node:os')).cpus().length} cores`}, medians of ${reps} runs after warm-up (fewer for the slow ones)\n`);
+console.log(`${pad('dataset', 9)}${pad('what', 46)}${pad('ms', 10)}note`);
+for (const r of timings) console.log(`${pad(r.dataset, 9)}${pad(r.what, 46)}${pad(r.ms.toFixed(2), 10)}${r.note}`);
+console.log(`\npage opened -> first map: ${openMs.toFixed(0)} ms (median of 5 fresh contexts, local server)`);
+console.log(`WASM: ${(size.wasmRaw / 1024).toFixed(0)} KB raw, ${(size.wasmGzip / 1024).toFixed(0)} KB gzip`);
+console.log(`first MNIST map downloads ${(firstMapGzip / 1024).toFixed(0)} KB gzip in ${download.length} files:`);
+for (const f of download.sort((a, b) => b.gzip - a.gzip)) console.log(`  ${pad(f.file, 44)}${(f.gzip / 1024).toFixed(1)} KB gzip`);
+console.log(`\nTensorFlow.js ${tfjs.version} (${tfjs.backend} backend) and this project, same page, same weights (ms, medians):`);
+console.log(`${pad('dataset', 9)}${pad('what', 24)}${pad('TF.js', 10)}${pad('ours', 10)}ratio`);
+for (const r of tfjs.rows) {
+  if (r.check) {
+    const ok = Object.values(r.check).every((d) => d < 1e-4);
+    console.log(`${pad(r.dataset, 9)}same answers (max relative difference): logits ${r.check.logits.toExponential(1)}, vanilla ${r.check.vanilla.toExponential(1)}, IG ${r.check.ig.toExponential(1)} ${ok ? 'ok' : 'DIFFERENT: the race is not fair'}`);
+  } else {
+    console.log(`${pad(r.dataset, 9)}${pad(r.what, 24)}${pad(r.tfjs.toFixed(2), 10)}${pad(r.ours.toFixed(2), 10)}${(r.tfjs / r.ours).toFixed(1)}×`);
+  }
+}
+writeFileSync(out, JSON.stringify({ chromium: version, reps, timings, tfjs, openMs, size, download, firstMapGzip }, null, 2));
+console.log(`\nwrote ${out}`);

@@ -130,7 +130,7 @@ pub fn curves(
             images.extend(x);
         }
     }
-    let probs = probabilities(net, &images, target)?;
+    let probs = probabilities_once(net, &images, image.len(), target)?;
     let k1 = steps + 1;
     let (d, rest) = probs.split_at(k1);
     let (ins, l) = rest.split_at(k1);
@@ -149,7 +149,7 @@ pub fn curves(
 /// How to score a map: K, the removal baseline, the random order's seed, and how the method's raw
 /// attribution becomes the H x W map (sign view, channel reduction; keras-vis' |a|, max by
 /// default). `map` scores a map the caller already has instead of computing the method's.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 pub struct EvalOptions {
     pub steps: Option<usize>,
@@ -158,6 +158,23 @@ pub struct EvalOptions {
     pub sign: SignView,
     pub reduce: ChannelReduce,
     pub map: Option<Vec<f32>>,
+    /// Also score the seeded random order (the chance line); a caller scoring many methods on one
+    /// input needs it once.
+    pub random: bool,
+}
+
+impl Default for EvalOptions {
+    fn default() -> Self {
+        EvalOptions {
+            steps: None,
+            baseline: RemovalBaseline::Zero,
+            seed: 0,
+            sign: SignView::Absolute,
+            reduce: ChannelReduce::Max,
+            map: None,
+            random: true,
+        }
+    }
 }
 
 /// A method's curves on one input, next to the random order's (the chance line).
@@ -170,7 +187,7 @@ pub struct Evaluation {
     pub baseline: RemovalBaseline,
     #[serde(flatten)]
     pub curves: Curves,
-    pub random: Curves,
+    pub random: Option<Curves>,
 }
 
 /// One call from an image to its faithfulness scores: explains it with `opts` (unless
@@ -190,8 +207,32 @@ pub fn evaluate(net: &Network, image: &[f32], opts: &MethodOptions, eval: &EvalO
         }
     };
     let curves = curves(net, image, &map, target, steps, eval.baseline)?;
-    let random = self::curves(net, image, &random_map(map.len(), eval.seed), target, steps, eval.baseline)?;
+    let random = if eval.random {
+        Some(self::curves(net, image, &random_map(map.len(), eval.seed), target, steps, eval.baseline)?)
+    } else {
+        None
+    };
     Ok(Evaluation { method: opts.method.id, target, steps, baseline: eval.baseline, curves, random })
+}
+
+/// Like `probabilities`, but each distinct image goes through the network once: the curves share
+/// their ends (the image itself, the baseline image), and for a map without ties insertion step k
+/// and LeRF step K - k are the same image.
+fn probabilities_once(net: &Network, images: &[f32], per: usize, target: usize) -> Result<Vec<f64>> {
+    let mut first: std::collections::HashMap<Vec<u32>, usize> = std::collections::HashMap::new();
+    let mut slot = Vec::with_capacity(images.len() / per);
+    let mut unique: Vec<f32> = Vec::new();
+    for img in images.chunks(per) {
+        let key: Vec<u32> = img.iter().map(|v| v.to_bits()).collect();
+        let next = first.len();
+        let at = *first.entry(key).or_insert_with(|| {
+            unique.extend_from_slice(img);
+            next
+        });
+        slot.push(at);
+    }
+    let probs = probabilities(net, &unique, target)?;
+    Ok(slot.into_iter().map(|i| probs[i]).collect())
 }
 
 /// softmax(logits)[target] of each H x W x C image, batched.

@@ -112,7 +112,10 @@ fn the_one_call_scores_the_reduced_map_and_a_seeded_random_one() {
     assert_eq!(ev.curves.insertion_curve, by_hand.insertion_curve);
     assert_eq!(ev.curves.lerf_curve, by_hand.lerf_curve);
     let random = curves(&net, &img, &random_map(784, 7), e.target, 28, RemovalBaseline::Zero).unwrap();
-    assert_eq!(ev.random.deletion_curve, random.deletion_curve);
+    assert_eq!(ev.random.as_ref().map(|r| &r.deletion_curve), Some(&random.deletion_curve));
+    let without = evaluate(&net, &img, &o, &EvalOptions { random: false, ..eval.clone() }).unwrap();
+    assert!(without.random.is_none());
+    assert_eq!(without.curves.lerf_curve, ev.curves.lerf_curve);
     // A map given by the caller is scored as is; the class is the options' target.
     let given = EvalOptions { map: Some(map.clone()), steps: Some(4), ..EvalOptions::default() };
     let mut o3 = o.clone();

@@ -45,7 +45,7 @@ fn compute() -> (HashMap<String, Vec<f32>>, Vec<usize>) {
         // Faithfulness and randomisation of the vanilla map, with default settings.
         let vanilla = MethodOptions::new("vanilla").unwrap();
         let ev = evaluate(&net, &img, &vanilla, &EvalOptions::default()).unwrap();
-        let curves = [&ev.curves, &ev.random];
+        let curves = [&ev.curves, ev.random.as_ref().expect("random order")];
         let all: Vec<f64> = curves
             .iter()
             .flat_map(|c| c.deletion_curve.iter().chain(&c.insertion_curve).chain(&c.lerf_curve).copied())

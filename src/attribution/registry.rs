@@ -489,6 +489,8 @@ export interface EvalOptions {
   reduce?: 'max' | 'sum-abs';
   /** Score this H x W map instead of computing the method's. */
   map?: Float32Array | number[];
+  /** Also score the seeded random order (default true). */
+  random?: boolean;
 }
 export interface Curves {
   deletion: number;
@@ -505,7 +507,8 @@ export interface Evaluation extends Curves {
   target: number;
   steps: number;
   baseline: 'zero' | 'blur';
-  random: Curves;
+  /** The random order's curves (null when evalOptions.random is false). */
+  random: Curves | null;
 }
 export interface AgreementOptions {
   /** k = max(1, floor(topPercent / 100 * H * W)), default 10. */

@@ -147,12 +147,17 @@ pub fn run(a: EvaluateArgs) -> Result<()> {
             sign: c.sign,
             reduce: c.reduce,
             map: None,
+            random: true,
         };
         let mut random = None;
         for name in &c.methods {
-            let ev = evaluate(&c.net, image, &a.sel.options(name)?, &eval)?;
+            // The random order is the same for every method of an image: scored once.
+            let once = EvalOptions { random: random.is_none(), ..eval.clone() };
+            let ev = evaluate(&c.net, image, &a.sel.options(name)?, &once)?;
             emit(index, name, ev.target, &ev.curves);
-            random = Some((ev.target, ev.random));
+            if let Some(r) = ev.random {
+                random = Some((ev.target, r));
+            }
         }
         if let Some((target, curves)) = random {
             emit(index, "random", target, &curves);

@@ -22,21 +22,25 @@ async function drawSeven(page) {
   await settled(page);
 }
 
-/** What the faithfulness view shows, as numbers. */
-const faith = (page) => page.evaluate(() => {
-  const n = (id) => Number(document.getElementById(id).textContent);
-  const c = document.getElementById('faith-plot');
+/** How many pixels of a chart canvas are drawn on. */
+const ink = (page, id) => page.evaluate((id) => {
+  const c = document.getElementById(id);
   const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-  let ink = 0;
-  for (let i = 0; i < px.length; i += 4) if (px[i + 3] > 0) ink++;
+  let n = 0;
+  for (let i = 3; i < px.length; i += 4) if (px[i] > 0) n++;
+  return n;
+}, id);
+
+/** What the faithfulness view shows, as numbers. */
+const faith = async (page) => ({ ink: await ink(page, 'faith-plot'), ...await page.evaluate(() => {
+  const n = (id) => Number(document.getElementById(id).textContent);
   return {
     hidden: document.getElementById('faith').hidden,
-    ink,
     deletion: n('auc-deletion'), insertion: n('auc-insertion'), lerf: n('auc-lerf'), srg: n('auc-srg'),
     randomDeletion: n('auc-deletion-random'), randomSrg: n('auc-srg-random'),
     note: document.getElementById('faith-note').textContent,
   };
-});
+}) });
 
 /** Opens the compare panel and waits for its grid, agreement matrix and randomisation chart. */
 async function compareAll(page) {
@@ -44,23 +48,20 @@ async function compareAll(page) {
   await page.waitForFunction(() => document.querySelectorAll('#compare-grid figure .scores').length >= 9
     && document.querySelector('#agreement table')
     && document.getElementById('rand-status').textContent.includes(' in '), null, { timeout: 240_000 });
-  return page.evaluate(() => {
+  const chartInk = await ink(page, 'rand-chart');
+  return page.evaluate((chartInk) => {
     const cells = [...document.querySelectorAll('#agreement td')];
     const n = Math.round(Math.sqrt(cells.length));
     const m = Array.from({ length: n }, (_, i) => cells.slice(i * n, (i + 1) * n).map((td) => Number(td.textContent)));
-    const c = document.getElementById('rand-chart');
-    const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let ink = 0;
-    for (let i = 0; i < px.length; i += 4) if (px[i + 3] > 0) ink++;
     return {
       figures: document.querySelectorAll('#compare-grid figure').length,
       best: [...document.querySelectorAll('#compare-grid .scores .best')].map((s) => s.dataset.score),
       scores: [...document.querySelectorAll('#compare-grid figure')].map((f) => f.querySelector('.scores').textContent),
       matrix: m,
       legend: document.querySelectorAll('#rand-legend li').length,
-      chartInk: ink,
+      chartInk,
     };
-  });
+  }, chartInk);
 }
 
 function checkEvidence(f, c) {

@@ -99,6 +99,36 @@ const timings = await page.evaluate(async ({ base, reps }) => {
   }
   return rows;
 }, { base, reps });
+// ---------- the worker pool: one worker against one per core ----------
+const pooled = await page.evaluate(async ({ base, reps }) => {
+  const { Pool } = await import(`${base}www/pool.js`);
+  const rows = [];
+  const cores = Math.min(8, navigator.hardwareConcurrency || 2);
+  for (const size of [...new Set([1, cores])]) {
+    const pool = await Pool.create({ size });
+    for (const dataset of ['mnist', 'cifar10']) {
+      const side = dataset === 'mnist' ? 28 : 32; const ch = dataset === 'mnist' ? 1 : 3;
+      const pixels = new Uint8Array(await (await fetch(`${base}www/gallery/${dataset}.bin`)).arrayBuffer());
+      const image = Float32Array.from(pixels.subarray(0, side * side * ch), (v) => v / 255);
+      const median = async (f, n) => {
+        await f(); await f();
+        const t = [];
+        for (let i = 0; i < n; i++) { const t0 = performance.now(); await f(); t.push(performance.now() - t0); }
+        t.sort((a, b) => a - b);
+        return t[Math.floor(n / 2)];
+      };
+      const n = Math.max(5, Math.floor(reps / 2));
+      for (const method of ['smoothgrad', 'ig', 'occlusion']) {
+        rows.push({ dataset, size, what: `map: ${method}`, ms: await median(() => pool.explain(dataset, image, { method }), n) });
+      }
+      rows.push({ dataset, size, what: 'compare grid', ms: await median(() => pool.compare(dataset, image, {}, {}, {}, 10), 3) });
+      rows.push({ dataset, size, what: 'randomisation curves', ms: await median(() => pool.randomisation(dataset, image, {}, {}), 3) });
+    }
+    pool.terminate();
+  }
+  return { cores, rows };
+}, { base, reps });
+
 // ---------- TensorFlow.js: the same network, the same weights, the same page ----------
 await page.addScriptTag({ url: `${base}node_modules/@tensorflow/tfjs/dist/tf.min.js` });
 await page.addScriptTag({ url: `${base}node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js` });
@@ -212,6 +242,14 @@ console.log(`\npage opened -> first map: ${openMs.toFixed(0)} ms (median of 5 fr
 console.log(`WASM: ${(size.wasmRaw / 1024).toFixed(0)} KB raw, ${(size.wasmGzip / 1024).toFixed(0)} KB gzip (target ${verdict(size.wasmGzip / 1024, 450)})`);
 console.log(`first MNIST map downloads ${(firstMapGzip / 1024).toFixed(0)} KB gzip in ${download.length} files (target ${verdict(firstMapGzip / 1024, 1024)}):`);
 for (const f of download.sort((a, b) => b.gzip - a.gzip)) console.log(`  ${pad(f.file, 44)}${(f.gzip / 1024).toFixed(1)} KB gzip`);
+console.log(`\nThe worker pool (wall time from the page, messages included; ${pooled.cores} cores):`);
+const POOL_TARGETS = { mnist: { 'map: smoothgrad': 18, 'map: ig': 18, 'map: occlusion': 25 }, cifar10: { 'map: smoothgrad': 26, 'map: ig': 26 } };
+console.log(`${pad('dataset', 9)}${pad('what', 24)}${pad('1 worker', 10)}${pad(`${pooled.cores} workers`, 12)}target`);
+for (const r of pooled.rows.filter((x) => x.size === 1)) {
+  const many = pooled.rows.find((x) => x.size === pooled.cores && x.dataset === r.dataset && x.what === r.what) ?? r;
+  const target = POOL_TARGETS[r.dataset]?.[r.what];
+  console.log(`${pad(r.dataset, 9)}${pad(r.what, 24)}${pad(r.ms.toFixed(1), 10)}${pad(many.ms.toFixed(1), 12)}${verdict(many.ms, target)}`);
+}
 console.log(`\nTensorFlow.js ${tfjs.version} (${tfjs.backend} backend) and this project, same page, same weights (ms, medians):`);
 console.log(`${pad('dataset', 9)}${pad('what', 24)}${pad('TF.js', 10)}${pad('ours', 10)}ratio`);
 for (const r of tfjs.rows) {
@@ -222,5 +260,5 @@ for (const r of tfjs.rows) {
     console.log(`${pad(r.dataset, 9)}${pad(r.what, 24)}${pad(r.tfjs.toFixed(2), 10)}${pad(r.ours.toFixed(2), 10)}${(r.tfjs / r.ours).toFixed(1)}×`);
   }
 }
-writeFileSync(out, JSON.stringify({ chromium: version, reps, timings, tfjs, openMs, size, download, firstMapGzip }, null, 2));
+writeFileSync(out, JSON.stringify({ chromium: version, reps, timings, pooled, tfjs, openMs, size, download, firstMapGzip }, null, 2));
 console.log(`\nwrote ${out}`);

@@ -1,10 +1,10 @@
 //! One call from an image to its explanation, shared by the CLI and the browser: classify, pick
 //! the target, run the method, report what a user needs alongside the raw attribution.
 
-use burn::tensor::Tensor;
+use burn::tensor::{Tensor, TensorData};
 use serde::Serialize;
 
-use crate::attribution::{MethodOptions, Network, resolve_targets};
+use crate::attribution::{Attribution, MethodOptions, Network, Part, resolve_targets};
 use crate::model::{argmax, images_to_tensor, softmax, tensor_to_hwc};
 use crate::{Error, Result};
 
@@ -50,13 +50,62 @@ pub fn classify(net: &Network, image: &[f32]) -> Result<(Vec<f32>, Vec<f32>)> {
 
 /// Explains one H x W x C image in [0,1] with the method the options name.
 pub fn explain(net: &Network, image: &[f32], opts: &MethodOptions) -> Result<Explanation> {
-    let (logits, probabilities) = classify(net, image)?;
     let x = image_tensor(net, image)?;
     let targets = resolve_targets(net, &x, opts.target)?;
     let method = opts.build(net)?;
     let attr = method.attribute(net, &x, &targets)?;
+    finish(net, image, &x, &targets, method.as_ref(), attr)
+}
+
+/// One part of a splittable method's attribution (`Attribution::attribute_part`): H x W x C
+/// values whose sum over the parts 0..count is the attribution. `None` when the method (or its
+/// settings, e.g. VarGrad) does not split.
+pub fn explain_part(net: &Network, image: &[f32], opts: &MethodOptions, part: Part) -> Result<Option<Vec<f32>>> {
+    part.check()?;
+    let x = image_tensor(net, image)?;
+    let targets = resolve_targets(net, &x, opts.target)?;
+    let method = opts.build(net)?;
+    Ok(method.attribute_part(net, &x, &targets, part)?.map(tensor_to_hwc))
+}
+
+/// The explanation whose attribution is the sum of `parts` (from `explain_part`), added in their
+/// order in f64: the same for any grouping of the parts' work.
+pub fn explain_parts(net: &Network, image: &[f32], opts: &MethodOptions, parts: &[Vec<f32>]) -> Result<Explanation> {
+    let kind = net.plain.kind();
+    let x = image_tensor(net, image)?;
+    let len = kind.input_len();
+    if parts.is_empty() || parts.iter().any(|p| p.len() != len) {
+        return Err(Error::Input(format!("expected one or more parts of {len} values each")));
+    }
+    let mut sum = vec![0f64; len];
+    for p in parts {
+        crate::validate::check_finite(p, "part")?;
+        for (s, &v) in sum.iter_mut().zip(p) {
+            *s += v as f64;
+        }
+    }
+    let raw: Vec<f32> = sum.iter().map(|&v| v as f32).collect();
+    let targets = resolve_targets(net, &x, opts.target)?;
+    let method = opts.build(net)?;
+    // The attribution in the model's layout (not pixels: no [0, 1] check).
+    let attr =
+        Tensor::<4>::from_data(TensorData::new(raw, [1, kind.side(), kind.side(), kind.channels()]), &net.device())
+            .permute([0, 3, 1, 2]);
+    finish(net, image, &x, &targets, method.as_ref(), attr)
+}
+
+/// What every explanation reports beside its attribution.
+fn finish(
+    net: &Network,
+    image: &[f32],
+    x: &Tensor<4>,
+    targets: &[usize],
+    method: &dyn Attribution,
+    attr: Tensor<4>,
+) -> Result<Explanation> {
+    let (logits, probabilities) = classify(net, image)?;
     let raw_channels = attr.dims()[1];
-    let completeness = method.convergence(net, &x, &attr, &targets)?.map(|gaps| gaps[0]);
+    let completeness = method.convergence(net, x, &attr, targets)?.map(|gaps| gaps[0]);
     let raw = tensor_to_hwc(attr);
     if raw.iter().any(|v| !v.is_finite()) {
         return Err(Error::Input("the attribution is not finite (are the weights sound?)".into()));

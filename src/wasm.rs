@@ -196,11 +196,36 @@ impl Model {
         #[wasm_bindgen(unchecked_param_type = "ExplainOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsError> {
         let opts: MethodOptions = parse_options(options)?;
-        let e = explain(&self.net, image, &opts).map_err(js_err)?;
-        let out: JsValue = serde_wasm_bindgen::to_value(&e).map_err(js_err)?;
-        let raw = Float32Array::from(e.raw.as_slice());
-        Reflect::set(&out, &"raw".into(), &raw).map_err(|_| js_err("could not build the result"))?;
-        Ok(out)
+        explanation(explain(&self.net, image, &opts).map_err(js_err)?)
+    }
+
+    /// Part `part.index` of `part.count` of a splittable method's attribution (a worker pool's
+    /// share): H x W x C values that sum over the parts to the raw attribution; `undefined` when
+    /// the method or its settings do not split (see `registry()`'s `splittable`).
+    #[wasm_bindgen(js_name = explainPart)]
+    pub fn explain_part(
+        &self,
+        image: &[f32],
+        #[wasm_bindgen(unchecked_param_type = "ExplainOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_param_type = "{ index: number; count: number }")] part: JsValue,
+    ) -> Result<Option<Vec<f32>>, JsError> {
+        let opts: MethodOptions = parse_options(options)?;
+        let part: crate::attribution::Part = parse_options(Some(part))?;
+        crate::explain::explain_part(&self.net, image, &opts, part).map_err(js_err)
+    }
+
+    /// The explanation (as `explain` returns it) whose attribution is the sum of `parts`, added in
+    /// their order: the same map whichever workers computed which parts.
+    #[wasm_bindgen(js_name = explainParts, unchecked_return_type = "Explanation")]
+    pub fn explain_parts(
+        &self,
+        image: &[f32],
+        #[wasm_bindgen(unchecked_param_type = "ExplainOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_param_type = "Float32Array[]")] parts: &JsValue,
+    ) -> Result<JsValue, JsError> {
+        let opts: MethodOptions = parse_options(options)?;
+        let list = float_arrays(parts, "explainParts: parts")?;
+        explanation(crate::explain::explain_parts(&self.net, image, &opts, &list).map_err(js_err)?)
     }
 
     /// Deletion, insertion and LeRF curves with their AUCs and SRG for the method `options`
@@ -413,22 +438,35 @@ pub fn agreement(
     #[wasm_bindgen(unchecked_param_type = "Float32Array[]")] maps: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "AgreementOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsError> {
-    if !Array::is_array(maps) {
-        return Err(js_err("agreement: expected an array of maps (Float32Array)"));
+    let list = float_arrays(maps, "agreement: maps")?;
+    let opts: crate::agreement::AgreementOptions = parse_options(options)?;
+    to_js(&crate::agreement::agreement(&list, opts).map_err(js_err)?)
+}
+
+/// An explanation as JS: its fields, with the raw attribution as a Float32Array (one copy).
+fn explanation(e: crate::explain::Explanation) -> Result<JsValue, JsError> {
+    let out: JsValue = serde_wasm_bindgen::to_value(&e).map_err(js_err)?;
+    let raw = Float32Array::from(e.raw.as_slice());
+    Reflect::set(&out, &"raw".into(), &raw).map_err(|_| js_err("could not build the result"))?;
+    Ok(out)
+}
+
+/// An array of Float32Arrays (or arrays of numbers) -> vectors; anything else is named.
+fn float_arrays(v: &JsValue, what: &str) -> Result<Vec<Vec<f32>>, JsError> {
+    if !Array::is_array(v) {
+        return Err(js_err(format!("{what}: expected an array of Float32Array")));
     }
-    let list: Vec<Vec<f32>> = Array::from(maps)
+    Array::from(v)
         .iter()
         .enumerate()
         .map(|(i, m)| {
             if m.is_instance_of::<Float32Array>() || Array::is_array(&m) {
                 Ok(Float32Array::new(&m).to_vec())
             } else {
-                Err(js_err(format!("agreement: map {i} is not a Float32Array or an array of numbers")))
+                Err(js_err(format!("{what}[{i}] is not a Float32Array or an array of numbers")))
             }
         })
-        .collect::<Result<_, _>>()?;
-    let opts: crate::agreement::AgreementOptions = parse_options(options)?;
-    to_js(&crate::agreement::agreement(&list, opts).map_err(js_err)?)
+        .collect()
 }
 
 fn to_js<T: serde::Serialize + ?Sized>(v: &T) -> Result<JsValue, JsError> {

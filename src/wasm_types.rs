@@ -80,6 +80,8 @@ export interface MethodInfo {
   convergence: string | null;
   wrappable: boolean;
   singleChannel: boolean;
+  /** Whether a worker pool can split one map's work (samples, steps, patches). */
+  splittable: boolean;
 }
 export interface DreamOptions {
   /** The class whose logit is maximised, 0..9 (unless layer is set). */

@@ -307,7 +307,7 @@ fn agreement_and_evaluation_refuse_bad_input_by_name() {
     assert_eq!(row0, vec![1.0, -1.0]);
     let short = js_sys::Array::of2(&a, &Float32Array::from(&[1.0f32][..]));
     assert!(message(agreement(&short, None).unwrap_err()).contains("equal"));
-    assert!(message(agreement(&JsValue::from(3), None).unwrap_err()).contains("array of maps"));
+    assert!(message(agreement(&JsValue::from(3), None).unwrap_err()).contains("expected an array of Float32Array"));
     let nan = js_sys::Array::of2(&a, &Float32Array::from(&[f32::NAN; 4][..]));
     assert!(message(agreement(&nan, None).unwrap_err()).contains("not finite"));
     assert!(message(agreement(&maps, Some(object(&[("topPercent", 0.into())]))).unwrap_err()).contains("topPercent"));

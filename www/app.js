@@ -3,7 +3,7 @@
 import { loadColormaps, paintImage } from './colormap.js';
 import { buildControls, methodOptions, postOptions, recomputeControls, sanityDepth, showMethodParams, isSigned } from './controls.js';
 import { loadGallery, renderGallery, setupPad, setupTabs, setupUpload } from './inputs.js';
-import { engine, lane, state, title } from './state.js';
+import { engine, lane, pool, state, title } from './state.js';
 import { $, acceptFiles, hideError, setStatus, showError } from './ui.js';
 import { drawBars, exportPng, render, runCompare } from './views.js';
 import { refreshDream, setupDream } from './dream.js';
@@ -70,7 +70,7 @@ async function useWeights(file) {
     if (file.size > 64 * 1024 * 1024) throw new Error(`the file is ${(file.size / 1048576).toFixed(0)} MB; weights of this network are under 4 MB`);
     const bytes = new Uint8Array(await file.arrayBuffer());
     setStatus(`Checking “${file.name}”…`);
-    const info = await engine.call('loadWeights', { bytes });
+    const info = await pool.loadWeights(bytes);
     state.custom = { name: file.name, dataset: info.dataset };
     state.info.custom = info;
     hideError();
@@ -109,10 +109,11 @@ function update() {
   if (!input || !info) return;
   const model = state.model;
   const request = { dataset: model, image: input.image, options: methodOptions(), post: postOptions(), sanityDepth: sanityDepth(), evaluation: evalOptions() };
+  const { dataset, image, options, post, ...extra } = request;
   document.body.classList.add('busy');
   $('timing').textContent = 'Computing…';
   lane.submit(
-    () => engine.call('explain', request),
+    () => pool.explain(dataset, image, options, post, extra),
     (r) => {
       document.body.classList.remove('busy');
       if (state.input !== input || state.model !== model) return;

@@ -4,7 +4,7 @@
 import { PALETTE, lineChart } from './charts.js';
 import { LatestLane } from './engine.js';
 import { postOptions } from './controls.js';
-import { engine, methodName, state } from './state.js';
+import { methodName, pool, state } from './state.js';
 import { $, showError } from './ui.js';
 
 /** The page's evaluation settings, as Model.evaluate takes them. */
@@ -125,12 +125,13 @@ export function runRandomisation() {
   $('rand-status').textContent = 'Randomising the layers…';
   const request = { dataset: state.model, image: input.image, options: { target: state.result?.target ?? state.target }, post: postOptions() };
   randLane.submit(
-    () => engine.call('randomisation', request, (p) => { $('rand-status').textContent = `Randomisation curves: ${p.done} / ${p.total} methods…`; }),
+    () => pool.randomisation(request.dataset, request.image, request.options, request.post,
+      (p) => { $('rand-status').textContent = `Randomisation curves: ${p.done} / ${p.total} methods…`; }),
     (r) => {
       if (state.input !== input || r.stopped) return;
       lastCurves = r.curves;
       renderRandomisation();
-      $('rand-status').textContent = `${r.curves.length} methods × 9 maps (4 cascading, 4 independent, 1 random logit) in ${(r.ms / 1000).toFixed(2)} s.`;
+      $('rand-status').textContent = `${r.curves.length} methods × 9 maps (4 cascading, 4 independent, 1 random logit) in ${(r.ms / 1000).toFixed(2)} s on ${pool.size} worker${pool.size > 1 ? 's' : ''}.`;
     },
     (err) => showError(`Could not compute the randomisation curves: ${err.message}`, runRandomisation),
   );

@@ -1,5 +1,6 @@
 // What the page is showing, shared by its modules, and its one handle on the computation worker.
 import { Engine, LatestLane } from './engine.js';
+import { Pool } from './pool.js';
 import { setStatus } from './ui.js';
 
 export const state = {
@@ -15,12 +16,16 @@ export const state = {
   result: null,
 };
 
-export const engine = new Engine((alive) => {
+const onRestart = (alive) => {
   // Models live in the worker; a fresh worker fetches them again on its first request.
   setStatus(alive
     ? 'The computation worker was restarted after an error; models reload on demand.'
     : 'The computation worker could not start; Retry tries again.');
-});
+};
+export const engine = new Engine(onRestart);
+
+/** The engine and, from the first job that can share its work, one more worker per core. */
+export const pool = new Pool([engine], { size: navigator.hardwareConcurrency || 2, onRestart });
 
 /** The main map's lane and the compare grid's: each runs only its newest request. */
 export const lane = new LatestLane();

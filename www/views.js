@@ -2,7 +2,7 @@
 // sanity view, the compare-all grid, and the exported PNG.
 import { paintColorbar, paintImage, paintMap, paintOverlay } from './colormap.js';
 import { isSigned, methodOptions, postOptions } from './controls.js';
-import { compareLane, engine, methodName, state, title } from './state.js';
+import { compareLane, engine, methodName, pool, state, title } from './state.js';
 import { $, showError } from './ui.js';
 import { evalOptions, renderAgreement, renderFaithfulness, runRandomisation, scoreCaptions } from './evaluation.js';
 import { refreshErase } from './erase.js';
@@ -72,7 +72,8 @@ export async function render(onTarget) {
   // The method's convergence report, named as the registry names it (completeness, conservation).
   const report = state.registry.find((m) => m.id === r.request.options.method)?.convergence ?? 'convergence gap';
   const gap = r.completenessGap == null ? '' : ` ${report[0].toUpperCase()}${report.slice(1)}: ${r.completenessGap.toFixed(4)}.`;
-  $('timing').textContent = `${method}: ${r.ms.toFixed(1)} ms in WebAssembly (in a worker; nothing leaves this tab).${gap}`;
+  const where = r.workers > 1 ? `shared by ${r.workers} workers` : 'in a worker';
+  $('timing').textContent = `${method}: ${r.ms.toFixed(1)} ms in WebAssembly (${where}; nothing leaves this tab).${gap}`;
   renderFaithfulness(r.evaluation);
   refreshErase();
   $('sanity-view').hidden = !r.sanity;
@@ -102,7 +103,7 @@ export function runCompare() {
   compareLane.submit(
     async () => {
       const t0 = performance.now();
-      const { results, agreement } = await engine.call('compare', request);
+      const { results, agreement } = await pool.compare(request.dataset, request.image, options, post, request.evaluation, request.topPercent);
       const maps = $('shared').checked ? await sharedMaps(results.map((x) => x.reduced), post) : results.map((x) => x.map);
       return { results, agreement, maps, ms: performance.now() - t0 };
     },

@@ -50,10 +50,11 @@ async function withReferences(model, options) {
   return { ...options, references: galleries.get(model.dataset) };
 }
 
-/** Raw attribution plus the reduced (pre-normalisation) and final maps. */
-function explainOne(model, image, options, post) {
+/** Raw attribution plus the reduced (pre-normalisation) and final maps. `parts` (a pool's
+ * shares of a splittable method, from explainPart) are summed instead of computing the map here. */
+function explainOne(model, image, options, post, parts = null) {
   const t0 = performance.now();
-  const e = model.explain(image, options);
+  const e = parts ? model.explainParts(image, options, parts) : model.explain(image, options);
   const ms = performance.now() - t0;
   const reduced = reduceChannels(e.raw, e.rawChannels, post);
   const map = toMap(e.raw, e.rawChannels, post);
@@ -122,10 +123,10 @@ const handlers = {
   async loadWeights({ bytes }) {
     return describe(install('custom', new Model(bytes)));
   },
-  async explain({ dataset, image, options: asked, post, sanityDepth, evaluation }) {
+  async explain({ dataset, image, options: asked, post, sanityDepth, evaluation, parts }) {
     const model = await loadModel(dataset);
     const options = await withReferences(model, asked);
-    const result = explainOne(model, image, options, post);
+    const result = explainOne(model, image, options, post, parts);
     if (evaluation) result.evaluation = faithfulness(dataset, model, image, options.method, result.target, result.reduced, evaluation);
     if (sanityDepth) {
       // Same target as the trained model's explanation, so the maps are comparable.
@@ -135,20 +136,31 @@ const handlers = {
     }
     return result;
   },
-  /** Every method's map and faithfulness on one input, and how much the maps agree. */
-  async compare({ dataset, image, options, post, evaluation, topPercent }) {
+  /** A pool's share of a splittable method's map (null when it does not split). */
+  async explainPart({ dataset, image, options, part }) {
+    const model = await loadModel(dataset);
+    const t0 = performance.now();
+    const raw = model.explainPart(image, await withReferences(model, options), part);
+    return { raw: raw ?? null, ms: performance.now() - t0 };
+  },
+  /** Maps, faithfulness and (when all methods are here) agreement; a pool sends each worker some
+   * of the methods. */
+  async compare({ dataset, image, options, post, evaluation, topPercent, only }) {
     const model = await loadModel(dataset);
     const results = [];
-    for (const method of methods()) {
+    for (const method of only ?? methods()) {
       const r = explainOne(model, image, await withReferences(model, { ...options, method }), post);
       r.evaluation = faithfulness(dataset, model, image, method, r.target, r.reduced, evaluation);
       results.push({ method, ...r });
     }
-    return { results, agreement: agreement(results.map((r) => r.reduced), { topPercent }) };
+    return { results, agreement: only ? null : agreement(results.map((r) => r.reduced), { topPercent }) };
+  },
+  async agreement({ maps, topPercent }) {
+    return agreement(maps, { topPercent });
   },
   /** Randomisation curves of every method, one method at a time (each posted as it is done);
    * a newer request stops an older one between methods. */
-  async randomisation({ id, dataset, image, options, post }) {
+  async randomisation({ id, dataset, image, options, post, only }) {
     const model = await loadModel(dataset);
     if (!randomisations.has(dataset)) randomisations.set(dataset, model.randomisation(0n));
     const r = randomisations.get(dataset);
@@ -158,10 +170,11 @@ const handlers = {
     const curves = [];
     const t0 = performance.now();
     try {
-      for (const method of methods()) {
+      const list = only ?? methods();
+      for (const method of list) {
         if (run.stop) return { curves, stopped: true };
         curves.push(r.curve(image, await withReferences(model, { ...options, method }), post));
-        self.postMessage({ id, progress: { done: curves.length, total: methods().length } });
+        self.postMessage({ id, progress: { done: curves.length, total: list.length } });
         await new Promise((res) => setTimeout(res, 0)); // lets other requests in
       }
       return { curves, stopped: false, ms: performance.now() - t0 };

@@ -142,6 +142,7 @@ pub const BLUR_IG: MethodInfo = MethodInfo {
     convergence: Some("completeness gap"),
     wrappable: true,
     single_channel: false,
+    splittable: false,
     build: |o, net| {
         let kind = net.plain.kind();
         let asked = o.float("maxSigma") as f64;

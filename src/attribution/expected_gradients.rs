@@ -145,6 +145,7 @@ pub const EXPECTED_GRADIENTS: MethodInfo = MethodInfo {
     convergence: Some("completeness gap"),
     wrappable: true,
     single_channel: false,
+    splittable: false,
     build: |o, net| {
         let kind = net.plain.kind();
         let references = match o.image("references") {

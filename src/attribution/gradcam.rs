@@ -211,6 +211,7 @@ pub const GRADCAM: MethodInfo = MethodInfo {
     convergence: None,
     wrappable: true,
     single_channel: true,
+    splittable: false,
     build: |o, _| Ok(Box::new(GradCam { at: at(o)? })),
     passes: one_pass,
 };
@@ -224,6 +225,7 @@ pub const GUIDED_GRADCAM: MethodInfo = MethodInfo {
     convergence: None,
     wrappable: true,
     single_channel: false,
+    splittable: false,
     build: |o, _| Ok(Box::new(GuidedGradCam { at: at(o)? })),
     passes: one_pass,
 };
@@ -237,6 +239,7 @@ pub const GRADCAM_PLUS_PLUS: MethodInfo = MethodInfo {
     convergence: None,
     wrappable: true,
     single_channel: true,
+    splittable: false,
     build: |o, _| Ok(Box::new(GradCamPlusPlus { at: at(o)? })),
     passes: one_pass,
 };
@@ -250,6 +253,7 @@ pub const SCORECAM: MethodInfo = MethodInfo {
     convergence: None,
     wrappable: true,
     single_channel: true,
+    splittable: false,
     build: |o, _| Ok(Box::new(ScoreCam { at: at(o)?, batch_size: o.effective_batch() })),
     passes: |o, _| 1 + if o.word("layer") == "conv1" { CONV1_CHANNELS } else { CONV2_CHANNELS },
 };

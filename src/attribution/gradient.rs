@@ -68,6 +68,7 @@ pub const VANILLA: MethodInfo = MethodInfo {
     convergence: None,
     wrappable: true,
     single_channel: false,
+    splittable: false,
     build: |_, _| Ok(Box::new(Vanilla)),
     passes: one_pass,
 };
@@ -81,6 +82,7 @@ pub const GUIDED: MethodInfo = MethodInfo {
     convergence: None,
     wrappable: true,
     single_channel: false,
+    splittable: false,
     build: |_, _| Ok(Box::new(Guided)),
     passes: one_pass,
 };
@@ -94,6 +96,7 @@ pub const DECONVNET: MethodInfo = MethodInfo {
     convergence: None,
     wrappable: true,
     single_channel: false,
+    splittable: false,
     build: |_, _| Ok(Box::new(Deconvnet)),
     passes: one_pass,
 };
@@ -107,6 +110,7 @@ pub const GRADXINPUT: MethodInfo = MethodInfo {
     convergence: None,
     wrappable: true,
     single_channel: false,
+    splittable: false,
     build: |_, _| Ok(Box::new(GradientXInput)),
     passes: one_pass,
 };

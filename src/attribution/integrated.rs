@@ -6,7 +6,7 @@ use burn::tensor::{Tensor, TensorData};
 use super::baseline::Baseline;
 use super::registry::{ImageValue, MethodInfo, Param, ParamKind};
 use super::smoothgrad::SEED;
-use super::{Attribution, Network, input_gradient};
+use super::{Attribution, Network, Part, input_gradient};
 use crate::model::to_vec;
 use crate::{Error, Result};
 
@@ -47,12 +47,26 @@ impl Attribution for IntegratedGradients {
     }
 
     fn attribute(&self, net: &Network, x: &Tensor<4>, targets: &[usize]) -> Result<Tensor<4>> {
+        self.steps_sum(net, x, targets, Part::WHOLE)
+    }
+
+    /// (x - x') times the part's steps' share of the mean gradient.
+    fn attribute_part(&self, net: &Network, x: &Tensor<4>, targets: &[usize], part: Part) -> Result<Option<Tensor<4>>> {
+        self.steps_sum(net, x, targets, part).map(Some)
+    }
+}
+
+impl IntegratedGradients {
+    /// (x - x') * (1/m) * sum of the gradients at the path points k / m, k in the part's steps
+    /// (k = 1..=m for the whole).
+    fn steps_sum(&self, net: &Network, x: &Tensor<4>, targets: &[usize], part: Part) -> Result<Tensor<4>> {
         let [n, c, h, w] = x.dims();
         let bases = self.baseline_tensor(x)?;
         let m = self.steps;
         if m == 0 {
             return Err(Error::Options("IG needs at least one step".into()));
         }
+        let steps = part.range(m);
         let batch = self.batch_size.max(1);
         let mut out = Vec::with_capacity(n);
         for (i, &target) in targets.iter().enumerate().take(n) {
@@ -60,20 +74,15 @@ impl Attribution for IntegratedGradients {
             let base = bases.clone().slice([i..i + 1]);
             let delta = xi - base.clone();
             // The path is built one batch of steps at a time so memory stays bounded by the batch.
-            let mut sum: Option<Tensor<4>> = None;
-            for start in (1..=m).step_by(batch) {
-                let end = (start + batch - 1).min(m);
+            let mut sum: Tensor<4> = Tensor::zeros([1, c, h, w], &x.device());
+            for start in (steps.start + 1..=steps.end).step_by(batch) {
+                let end = (start + batch - 1).min(steps.end);
                 let k = end - start + 1;
                 let alphas: Vec<f32> = (start..=end).map(|j| j as f32 / m as f32).collect();
                 let alpha = Tensor::<4>::from_data(TensorData::new(alphas, [k, 1, 1, 1]), &x.device());
                 let path = base.clone().expand([k, c, h, w]) + alpha * delta.clone().expand([k, c, h, w]);
-                let part = input_gradient(net, &path, &vec![target; k]).sum_dim(0);
-                sum = Some(match sum {
-                    Some(s) => s + part,
-                    None => part,
-                });
+                sum = sum + input_gradient(net, &path, &vec![target; k]).sum_dim(0);
             }
-            let sum = sum.ok_or_else(|| Error::Options("IG needs at least one step".into()))?;
             out.push(delta * (sum / m as f32));
         }
         Ok(Tensor::cat(out, 0))
@@ -120,6 +129,7 @@ pub const IG: MethodInfo = MethodInfo {
     convergence: Some("completeness gap"),
     wrappable: true,
     single_channel: false,
+    splittable: true,
     build: |o, net| {
         let kind = net.plain.kind();
         let baseline = match o.image("baseline") {

@@ -93,6 +93,7 @@ pub const LRP: MethodInfo = MethodInfo {
     convergence: Some("conservation gap"),
     wrappable: true,
     single_channel: false,
+    splittable: false,
     build: |o, _| Ok(Box::new(Lrp { epsilon: o.float("epsilon") })),
     passes: one_pass,
 };

@@ -59,6 +59,19 @@ pub trait Attribution {
     /// Raw signed attribution of `targets[i]`'s logit for image i of `x` ([N,C,H,W], plain device).
     fn attribute(&self, net: &Network, x: &Tensor<4>, targets: &[usize]) -> Result<Tensor<4>>;
 
+    /// Part `part.index` of `part.count` of the attribution: the contribution of one contiguous
+    /// block of the method's units (samples, steps, patches), such that the attribution is the
+    /// sum of all parts' contributions. `None` for methods (or settings) whose work does not split.
+    fn attribute_part(
+        &self,
+        _net: &Network,
+        _x: &Tensor<4>,
+        _targets: &[usize],
+        _part: Part,
+    ) -> Result<Option<Tensor<4>>> {
+        Ok(None)
+    }
+
     /// What the method reports about how well its attribution converged, per image (IG's
     /// completeness gap); `None` for methods without such a report (Captum's `has_convergence_delta`).
     fn convergence(
@@ -69,6 +82,38 @@ pub trait Attribution {
         _targets: &[usize],
     ) -> Result<Option<Vec<f32>>> {
         Ok(None)
+    }
+}
+
+/// One block of a method's units: units index·U/count .. (index+1)·U/count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Part {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl Default for Part {
+    fn default() -> Self {
+        Part::WHOLE
+    }
+}
+
+impl Part {
+    pub const WHOLE: Part = Part { index: 0, count: 1 };
+
+    pub fn range(self, units: usize) -> std::ops::Range<usize> {
+        self.index * units / self.count..(self.index + 1) * units / self.count
+    }
+
+    pub fn check(self) -> Result<()> {
+        if self.count == 0 || self.count > 1024 || self.index >= self.count {
+            return Err(Error::Options(format!(
+                "part {} of {}: count must be in 1..=1024 and index below it",
+                self.index, self.count
+            )));
+        }
+        Ok(())
     }
 }
 

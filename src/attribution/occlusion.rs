@@ -4,7 +4,7 @@
 use burn::tensor::{Tensor, TensorData};
 
 use super::registry::{MethodInfo, MethodOptions, Param, ParamKind};
-use super::{Attribution, Network};
+use super::{Attribution, Network, Part};
 use crate::model::DatasetKind;
 use crate::model::{NUM_CLASSES, to_vec};
 use crate::{Error, Result};
@@ -25,10 +25,31 @@ impl Occlusion {
 
 impl Attribution for Occlusion {
     fn attribute(&self, net: &Network, x: &Tensor<4>, targets: &[usize]) -> Result<Tensor<4>> {
+        self.patches_share(net, x, targets, Part::WHOLE)
+    }
+
+    /// Each pixel's mean drop over the patches covering it, counting only the part's patches
+    /// (divided by the number of all covering patches, so the parts sum to the mean).
+    fn attribute_part(&self, net: &Network, x: &Tensor<4>, targets: &[usize], part: Part) -> Result<Option<Tensor<4>>> {
+        self.patches_share(net, x, targets, part).map(Some)
+    }
+}
+
+impl Occlusion {
+    fn patches_share(&self, net: &Network, x: &Tensor<4>, targets: &[usize], part: Part) -> Result<Tensor<4>> {
         let [n, c, h, w] = x.dims();
         let device = x.device();
         let (ys, xs) = (self.starts(h), self.starts(w));
         let patches: Vec<(usize, usize)> = ys.iter().flat_map(|&y| xs.iter().map(move |&x| (y, x))).collect();
+        let mut count = vec![0u32; h * w];
+        for &(py, px) in &patches {
+            for y in py..py + self.patch {
+                for xx in px..px + self.patch {
+                    count[y * w + xx] += 1;
+                }
+            }
+        }
+        let mine = &patches[part.range(patches.len())];
         let per = c * h * w;
         let all = to_vec(x.clone());
         let mut out = Vec::with_capacity(n * per);
@@ -36,8 +57,8 @@ impl Attribution for Occlusion {
             let img = &all[i * per..(i + 1) * per];
             let t = targets[i];
             let reference = net.logits(&x.clone().slice([i..i + 1]))[0][t];
-            let (mut sum, mut count) = (vec![0f32; h * w], vec![0u32; h * w]);
-            for chunk in patches.chunks(self.batch_size.max(1)) {
+            let mut sum = vec![0f32; h * w];
+            for chunk in mine.chunks(self.batch_size.max(1)) {
                 let mut batch = Vec::with_capacity(chunk.len() * per);
                 for &(py, px) in chunk {
                     let mut copy = img.to_vec();
@@ -56,7 +77,6 @@ impl Attribution for Occlusion {
                     for y in py..py + self.patch {
                         for xx in px..px + self.patch {
                             sum[y * w + xx] += drop;
-                            count[y * w + xx] += 1;
                         }
                     }
                 }
@@ -95,6 +115,7 @@ pub const OCCLUSION: MethodInfo = MethodInfo {
     convergence: None,
     wrappable: true,
     single_channel: false,
+    splittable: true,
     build: |o, net| {
         let (patch, stride) = (o.usize("patch"), o.usize("stride"));
         let side = net.plain.kind().side();

@@ -87,6 +87,9 @@ pub struct MethodInfo {
     pub wrappable: bool,
     /// Channels of the raw attribution: the input's, or 1 for a class activation map.
     pub single_channel: bool,
+    /// Whether its work splits into parts whose contributions sum to the attribution (samples,
+    /// steps, patches), so a pool of workers can share one map (`explain::explain_part`).
+    pub splittable: bool,
     #[serde(skip)]
     pub build: fn(&MethodOptions, &Network) -> Result<Box<dyn Attribution>>,
     /// Network passes one explanation costs (for the cap on one call's work).
@@ -458,6 +461,8 @@ export interface MethodInfo {
   convergence: string | null;
   wrappable: boolean;
   singleChannel: boolean;
+  /** Whether a worker pool can split one map's work (samples, steps, patches). */
+  splittable: boolean;
 }
 export interface DreamOptions {
   /** The class whose logit is maximised, 0..9 (unless layer is set). */

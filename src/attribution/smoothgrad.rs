@@ -6,7 +6,7 @@
 use burn::tensor::{Tensor, TensorData};
 
 use super::registry::{self, MethodInfo, MethodOptions, Param, ParamKind};
-use super::{Attribution, Network};
+use super::{Attribution, Network, Part};
 use crate::model::to_vec;
 use crate::rng::Rng;
 use crate::{Error, Result};
@@ -41,8 +41,17 @@ pub struct SmoothGrad {
     pub average: Average,
 }
 
-impl Attribution for SmoothGrad {
-    fn attribute(&self, net: &Network, x: &Tensor<4>, targets: &[usize]) -> Result<Tensor<4>> {
+impl SmoothGrad {
+    /// Per image, the sums over samples `range` of a (|a| for `abs`) and of a^2, in f64. The noise
+    /// of every sample is drawn whether or not it is in the range, so sample s sees the same noise
+    /// in any split.
+    fn sums(
+        &self,
+        net: &Network,
+        x: &Tensor<4>,
+        targets: &[usize],
+        range: std::ops::Range<usize>,
+    ) -> Result<Vec<(Vec<f64>, Vec<f64>)>> {
         let [n, c, h, w] = x.dims();
         let per = c * h * w;
         let device = x.device();
@@ -60,11 +69,22 @@ impl Attribution for SmoothGrad {
             while done < self.samples {
                 let b = self.batch_size.max(1).min(self.samples - done);
                 let mut noisy = Vec::with_capacity(b * per);
-                for _ in 0..b {
-                    noisy.extend(img.iter().map(|&v| v + (sigma * rng.normal()) as f32));
+                let mut kept = 0;
+                for s in done..done + b {
+                    let copy = img.iter().map(|&v| v + (sigma * rng.normal()) as f32);
+                    if range.contains(&s) {
+                        noisy.extend(copy);
+                        kept += 1;
+                    } else {
+                        copy.for_each(drop);
+                    }
                 }
-                let noisy = Tensor::<4>::from_data(TensorData::new(noisy, [b, c, h, w]), &device);
-                let a = to_vec(self.base.attribute(net, &noisy, &vec![target; b])?);
+                done += b;
+                if kept == 0 {
+                    continue;
+                }
+                let noisy = Tensor::<4>::from_data(TensorData::new(noisy, [kept, c, h, w]), &device);
+                let a = to_vec(self.base.attribute(net, &noisy, &vec![target; kept])?);
                 for sample in a.chunks_exact(per) {
                     for ((s, q), &v) in sum.iter_mut().zip(sum_sq.iter_mut()).zip(sample) {
                         let v = v as f64;
@@ -72,12 +92,22 @@ impl Attribution for SmoothGrad {
                         *q += v * v;
                     }
                 }
-                done += b;
             }
-            if done == 0 {
-                return Err(Error::Options("SmoothGrad needs at least one sample".into()));
-            }
-            let m = done as f64;
+            out.push((sum, sum_sq));
+        }
+        Ok(out)
+    }
+}
+
+impl Attribution for SmoothGrad {
+    fn attribute(&self, net: &Network, x: &Tensor<4>, targets: &[usize]) -> Result<Tensor<4>> {
+        let [_, c, h, w] = x.dims();
+        if self.samples == 0 {
+            return Err(Error::Options("SmoothGrad needs at least one sample".into()));
+        }
+        let m = self.samples as f64;
+        let images = self.sums(net, x, targets, 0..self.samples)?;
+        let out = images.into_iter().map(|(sum, sum_sq)| {
             let mean: Vec<f32> = sum
                 .iter()
                 .zip(&sum_sq)
@@ -88,9 +118,25 @@ impl Attribution for SmoothGrad {
                     Average::VarGrad => (q / m - (s / m) * (s / m)).max(0.0),
                 } as f32)
                 .collect();
-            out.push(Tensor::<4>::from_data(TensorData::new(mean, [1, c, h, w]), &device));
+            Tensor::<4>::from_data(TensorData::new(mean, [1, c, h, w]), &x.device())
+        });
+        Ok(Tensor::cat(out.collect(), 0))
+    }
+
+    /// The part's samples' share of the mean (VarGrad's variance does not split into a sum).
+    fn attribute_part(&self, net: &Network, x: &Tensor<4>, targets: &[usize], part: Part) -> Result<Option<Tensor<4>>> {
+        if self.average == Average::VarGrad || self.samples == 0 {
+            return Ok(None);
         }
-        Ok(Tensor::cat(out, 0))
+        let [_, c, h, w] = x.dims();
+        let m = self.samples as f64;
+        let images = self.sums(net, x, targets, part.range(self.samples))?;
+        let out = images.into_iter().map(|(sum, sum_sq)| {
+            let share = if self.average == Average::Squared { sum_sq } else { sum };
+            let v: Vec<f32> = share.iter().map(|&s| (s / m) as f32).collect();
+            Tensor::<4>::from_data(TensorData::new(v, [1, c, h, w]), &x.device())
+        });
+        Ok(Some(Tensor::cat(out.collect(), 0)))
     }
 }
 
@@ -144,6 +190,7 @@ pub const SMOOTHGRAD: MethodInfo = MethodInfo {
     convergence: None,
     wrappable: false,
     single_channel: false,
+    splittable: true,
     build: |o, net| {
         let base_info = registry::find(o.word("base"))?;
         let base = o.for_method(base_info).build(net)?;

@@ -204,8 +204,10 @@ describe('the demo page', () => {
   test('the page still responds to input while SmoothGrad is computed', async () => {
     const { page, context } = await open();
     await recompute(page, () => page.selectOption('#method', 'smoothgrad'));
-    await page.fill('#samples', '400');
-    await page.press('#samples', 'Tab'); // commits the change: a 400-sample SmoothGrad starts
+    // The page's largest SmoothGrad (1000 samples): long enough to still run after the clicks
+    // below, even shared by a pool of workers.
+    await page.fill('#samples', '1000');
+    await page.press('#samples', 'Tab'); // commits the change: a 1000-sample SmoothGrad starts
     await page.waitForFunction(() => document.body.classList.contains('busy'));
     // While the worker is busy, the main thread handles clicks and keys at once.
     await page.click('#tab-draw');

@@ -384,7 +384,21 @@ pub fn methods() -> Vec<String> {
 /// The page builds its menus and controls from this.
 #[wasm_bindgen(js_name = registry, unchecked_return_type = "MethodInfo[]")]
 pub fn registry() -> Result<JsValue, JsError> {
-    to_js(&crate::attribution::METHODS)
+    #[derive(serde::Serialize)]
+    struct Entry {
+        #[serde(flatten)]
+        info: &'static crate::attribution::MethodInfo,
+        /// Network passes at the default options on MNIST: how slow the method is.
+        passes: usize,
+    }
+    let entries: Vec<Entry> = crate::attribution::METHODS
+        .iter()
+        .map(|&info| {
+            let defaults = MethodOptions::new(info.id).map_err(js_err)?;
+            Ok(Entry { info, passes: (info.passes)(&defaults, DatasetKind::Mnist) })
+        })
+        .collect::<Result<_, JsError>>()?;
+    to_js(&entries)
 }
 
 /// The datasets: id, title (as the tutorial's figures spell it), side, channels, class names.

@@ -108,8 +108,16 @@ function update() {
   const info = state.info[state.model];
   if (!input || !info) return;
   const model = state.model;
-  const request = { dataset: model, image: input.image, options: methodOptions(), post: postOptions(), sanityDepth: sanityDepth(), evaluation: evalOptions() };
-  const { dataset, image, options, post, ...extra } = request;
+  let options = methodOptions();
+  // While the pen is down, a method that costs more than one pass is previewed by the registry's
+  // first one-pass method (vanilla) on every frame; the chosen method follows when the pen lifts.
+  const chosen = state.registry.find((m) => m.id === options.method);
+  const preview = input.live && chosen?.passes > 1 ? state.registry.find((m) => m.passes === 1) : null;
+  if (preview) options = { method: preview.id, target: options.target };
+  const request = { dataset: model, image: input.image, options, post: postOptions(), sanityDepth: sanityDepth(),
+    evaluation: input.live ? null : evalOptions(), preview: preview ? chosen.name : null };
+  const { dataset, image, post, sanityDepth: depth, evaluation } = request;
+  const extra = { sanityDepth: depth, evaluation };
   document.body.classList.add('busy');
   $('timing').textContent = 'Computing…';
   lane.submit(
@@ -120,6 +128,7 @@ function update() {
       hideError();
       state.result = { ...r, input, request };
       render(setTarget);
+      if (input.live) return; // the pen is still down: links, grid and curves wait for the final map
       syncUrl();
       if (!$('compare-panel').hidden) runCompare();
     },

@@ -57,14 +57,15 @@ export function setupPad(onInput) {
   clear();
   let drawing = false;
   let last = null;
-  let timer = null;
+  let frame = 0;
   let session = 0; // one drawing from one "Clear" to the next: one history entry
   const pos = (e) => {
     const rect = pad.getBoundingClientRect();
     return [(e.clientX - rect.left) * (pad.width / rect.width), (e.clientY - rect.top) * (pad.height / rect.height)];
   };
-  const send = () => {
-    timer = null;
+  /** Hands the pad's digit on; `live` while the pen is down (the page previews a fast map then). */
+  const send = (live) => {
+    frame = 0;
     const data = ctx.getImageData(0, 0, pad.width, pad.height).data;
     let image;
     if (state.dataset === 'mnist') {
@@ -76,9 +77,10 @@ export function setupPad(onInput) {
       small.drawImage(pad, 0, 0, 32, 32);
       image = rgbFromRGBA(small.getImageData(0, 0, 32, 32).data, 1024);
     }
-    onInput({ image, label: null, name: 'drawing', note: 'drawn, prepared like MNIST', drawing: session });
+    onInput({ image, label: null, name: 'drawing', note: 'drawn, prepared like MNIST', drawing: session, live });
   };
-  const schedule = () => { if (!timer) timer = setTimeout(send, 60); };
+  // While drawing, one update per animation frame however many pointer events it brings.
+  const schedule = () => { if (!frame) frame = requestAnimationFrame(() => send(true)); };
   pad.addEventListener('pointerdown', (e) => {
     e.preventDefault();
     pad.setPointerCapture(e.pointerId);
@@ -101,7 +103,13 @@ export function setupPad(onInput) {
     last = p;
     schedule();
   });
-  const end = () => { if (drawing) { drawing = false; schedule(); } };
+  // The pen lifted: the final input at once (the chosen method, however slow, follows now).
+  const end = () => {
+    if (!drawing) return;
+    drawing = false;
+    cancelAnimationFrame(frame);
+    send(false);
+  };
   pad.addEventListener('pointerup', end);
   pad.addEventListener('pointercancel', end);
   $('pad-clear').addEventListener('click', () => { clear(); session++; });

@@ -73,8 +73,11 @@ export async function render(onTarget) {
   const report = state.registry.find((m) => m.id === r.request.options.method)?.convergence ?? 'convergence gap';
   const gap = r.completenessGap == null ? '' : ` ${report[0].toUpperCase()}${report.slice(1)}: ${r.completenessGap.toFixed(4)}.`;
   const where = r.workers > 1 ? `shared by ${r.workers} workers` : 'in a worker';
-  $('timing').textContent = `${method}: ${r.ms.toFixed(1)} ms in WebAssembly (${where}; nothing leaves this tab).${gap}`;
-  renderFaithfulness(r.evaluation);
+  const preview = r.request.preview ? ` Preview while drawing; ${r.request.preview} follows when the pen lifts.` : '';
+  $('timing').textContent = `${method}: ${r.ms.toFixed(1)} ms in WebAssembly (${where}; nothing leaves this tab).${gap}${preview}`;
+  // While the pen is down the curves wait for the final map; the last ones stay, dimmed.
+  $('faith').classList.toggle('stale', Boolean(r.input.live));
+  if (!r.input.live) renderFaithfulness(r.evaluation);
   refreshErase();
   $('sanity-view').hidden = !r.sanity;
   if (r.sanity) {

@@ -463,6 +463,8 @@ export interface MethodInfo {
   singleChannel: boolean;
   /** Whether a worker pool can split one map's work (samples, steps, patches). */
   splittable: boolean;
+  /** Network passes at the default options (MNIST): 1 for the one-pass methods. */
+  passes: number;
 }
 export interface DreamOptions {
   /** The class whose logit is maximised, 0..9 (unless layer is set). */

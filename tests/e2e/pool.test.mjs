@@ -74,4 +74,32 @@ describe('the worker pool', () => {
     assert.deepEqual(errors, []);
     await context.close();
   });
+
+  test('while the pen is down a slow method is previewed by vanilla every frame; it follows when the pen lifts', async () => {
+    const { page, context, errors } = await site.open();
+    await recompute(page, () => page.selectOption('#method', 'smoothgrad'));
+    await page.click('#tab-draw');
+    const box = await page.locator('#pad').boundingBox();
+    const shown = () => page.evaluate(() => ({ method: document.getElementById('view-heatmap').dataset.method,
+      maps: Number(document.body.dataset.mapsShown), timing: document.getElementById('timing').textContent }));
+    const before = (await shown()).maps;
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.15);
+    await page.mouse.down();
+    for (let t = 0; t <= 1; t += 0.05) {
+      await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * (0.15 + 0.7 * t));
+      await page.waitForTimeout(20);
+    }
+    // Pen still down: vanilla maps, said to be a preview.
+    await page.waitForFunction(() => document.getElementById('view-heatmap').dataset.input === 'drawing');
+    const during = await shown();
+    assert.equal(during.method, 'vanilla');
+    assert.match(during.timing, /Preview while drawing; SmoothGrad follows when the pen lifts/);
+    assert.ok(during.maps - before >= 2, `${during.maps - before} maps during the stroke`);
+    await recompute(page, () => page.mouse.up());
+    await page.waitForFunction(() => document.getElementById('view-heatmap').dataset.method === 'smoothgrad' && !document.body.classList.contains('busy'));
+    assert.doesNotMatch((await shown()).timing, /Preview/);
+    assert.equal(await page.isVisible('#faith'), true);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
 });

@@ -23,6 +23,13 @@ fn replay(folder: &str) -> usize {
     count
 }
 
+/// The error a decoder gives for the committed regression input fuzz/regressions/<rel>.
+fn refusal(rel: &str, decode: fn(&[u8], saliency::DatasetKind) -> saliency::Result<Vec<f32>>) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions").join(rel);
+    let bytes = std::fs::read(path).expect("regression input");
+    decode(&bytes, saliency::DatasetKind::Mnist).unwrap_err().to_string()
+}
+
 #[test]
 fn every_seed_is_handled() {
     let n = replay("seeds");
@@ -38,9 +45,7 @@ fn every_former_crash_is_handled() {
 fn an_npy_header_claiming_4_gb_is_refused_before_allocating() {
     // Found by `scripts/fuzz.sh` (libFuzzer: out-of-memory, malloc(4294967158)): a version-2 header
     // whose length field says 4 GB. npyz allocates that length before reading, so it is checked first.
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions/npy/header-claims-4gb");
-    let bytes = std::fs::read(path).expect("regression input");
-    let e = saliency::input::npy_from_bytes(&bytes, saliency::DatasetKind::Mnist).unwrap_err().to_string();
+    let e = refusal("npy/header-claims-4gb", saliency::input::npy_from_bytes);
     assert!(e.contains("header claims 4294967158 bytes"), "{e}");
 }
 
@@ -48,18 +53,14 @@ fn an_npy_header_claiming_4_gb_is_refused_before_allocating() {
 fn an_npy_header_with_nested_brackets_is_refused_at_once() {
     // Found by `scripts/fuzz.sh` (libFuzzer: timeout after 80 s): npyz's header parser is
     // exponential in nested brackets, so only flat headers reach it.
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions/npy/nested-header-slow");
-    let bytes = std::fs::read(path).expect("regression input");
-    let e = saliency::input::npy_from_bytes(&bytes, saliency::DatasetKind::Mnist).unwrap_err().to_string();
+    let e = refusal("npy/nested-header-slow", saliency::input::npy_from_bytes);
     assert!(e.contains("not a plain .npy array header"), "{e}");
 }
 
 #[test]
 fn pngs_the_decoder_would_panic_on_are_refused() {
     // Found by `scripts/fuzz.sh` (a panic inside png 0.18.1's palette expansion): a 518-byte PLTE.
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions/png/palette-not-whole-entries");
-    let bytes = std::fs::read(path).expect("regression input");
-    let e = saliency::input::png_from_bytes(&bytes, saliency::DatasetKind::Mnist).unwrap_err().to_string();
+    let e = refusal("png/palette-not-whole-entries", saliency::input::png_from_bytes);
     assert!(e.contains("518-byte palette"), "{e}");
     // Its sibling: more transparency entries than palette colours (a slice out of order there).
     let chunk = |kind: &[u8], data: &[u8]| [&(data.len() as u32).to_be_bytes()[..], kind, data, &[0u8; 4]].concat();

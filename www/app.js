@@ -114,14 +114,12 @@ function update() {
   const chosen = state.registry.find((m) => m.id === options.method);
   const preview = input.live && chosen?.passes > 1 ? state.registry.find((m) => m.passes === 1) : null;
   if (preview) options = { method: preview.id, target: options.target };
-  const request = { dataset: model, image: input.image, options, post: postOptions(), sanityDepth: sanityDepth(),
-    evaluation: input.live ? null : evalOptions(), preview: preview ? chosen.name : null };
-  const { dataset, image, post, sanityDepth: depth, evaluation } = request;
-  const extra = { sanityDepth: depth, evaluation };
+  const extra = { sanityDepth: sanityDepth(), evaluation: input.live ? null : evalOptions() };
+  const request = { dataset: model, image: input.image, options, post: postOptions(), ...extra, preview: preview ? chosen.name : null };
   document.body.classList.add('busy');
   $('timing').textContent = 'Computing…';
   lane.submit(
-    () => pool.explain(dataset, image, options, post, extra),
+    () => pool.explain(model, input.image, options, request.post, extra),
     (r) => {
       document.body.classList.remove('busy');
       if (state.input !== input || state.model !== model) return;

@@ -25,6 +25,13 @@ export function erasedImage(image, mask, channels) {
   return out;
 }
 
+// The brush asks on every pointer move; the order is sorted once per map and k.
+let cachedTop = { result: null, percent: -1, set: null };
+function topSet(r, k) {
+  if (cachedTop.result !== r || cachedTop.percent !== k) cachedTop = { result: r, percent: k, set: new Set(topPositions(r.reduced, k)) };
+  return cachedTop.set;
+}
+
 const count = () => erase.mask?.reduce((a, b) => a + b, 0) ?? 0;
 const percent = () => Number($('erase-k').value);
 
@@ -69,7 +76,7 @@ function eraseAll() {
   const r = state.result;
   if (!r) return;
   erase = { result: r, mask: new Uint8Array(r.map.length) };
-  for (const p of topPositions(r.reduced, percent())) erase.mask[p] = 1;
+  for (const p of topSet(r, percent())) erase.mask[p] = 1;
   apply();
 }
 
@@ -86,7 +93,7 @@ function setupBrush(canvas) {
     const from = last ?? pt;
     last = pt;
     if (erase.result !== r || !erase.mask) erase = { result: r, mask: new Uint8Array(r.map.length) };
-    const top = new Set(topPositions(r.reduced, percent()));
+    const top = topSet(r, percent());
     const steps = Math.max(1, Math.ceil(Math.hypot(pt[0] - from[0], pt[1] - from[1]) * 2));
     let changed = false;
     for (let s = 0; s <= steps; s++) {

@@ -95,7 +95,7 @@ export class Pool {
     const all = (await this.methods()).map((m) => m.id);
     const shares = await Promise.all(this.engines.map((e, k) => {
       const only = all.filter((_, i) => i % this.size === k);
-      return only.length ? e.call('compare', { dataset, image, options, post, evaluation, topPercent, only }) : { results: [] };
+      return only.length ? e.call('compare', { dataset, image, options, post, evaluation, only }) : { results: [] };
     }));
     const byMethod = new Map(shares.flatMap((s) => s.results).map((r) => [r.method, r]));
     const results = all.map((id) => byMethod.get(id));

@@ -86,12 +86,12 @@ export function applyControls(s, showMethodParams) {
 let shownInput = null; // the input of the current history entry
 
 /** Writes the state into the URL: a new entry for a new input, else the same entry updated. */
-export function syncUrl({ replace = false } = {}) {
+export function syncUrl() {
   if (!state.input || state.model === 'custom') return;
   const hash = encodeState();
   const url = `${location.pathname}${location.search}${hash}`;
   const same = shownInput === state.input || (shownInput?.drawing != null && shownInput.drawing === state.input.drawing);
-  if (!replace && shownInput && !same) history.pushState(null, '', url);
+  if (shownInput && !same) history.pushState(null, '', url);
   else if (location.hash !== hash) history.replaceState(null, '', url);
   shownInput = state.input;
   $('share-link').value = location.href;

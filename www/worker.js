@@ -143,9 +143,9 @@ const handlers = {
     const raw = model.explainPart(image, await withReferences(model, options), part);
     return { raw: raw ?? null, ms: performance.now() - t0 };
   },
-  /** Maps, faithfulness and (when all methods are here) agreement; a pool sends each worker some
-   * of the methods. */
-  async compare({ dataset, image, options, post, evaluation, topPercent, only }) {
+  /** Maps and faithfulness of some methods (all by default); the pool shares them out and asks
+   * for the agreement of all the maps afterwards. */
+  async compare({ dataset, image, options, post, evaluation, only }) {
     const model = await loadModel(dataset);
     const results = [];
     for (const method of only ?? methods()) {
@@ -153,7 +153,7 @@ const handlers = {
       r.evaluation = faithfulness(dataset, model, image, method, r.target, r.reduced, evaluation);
       results.push({ method, ...r });
     }
-    return { results, agreement: only ? null : agreement(results.map((r) => r.reduced), { topPercent }) };
+    return { results };
   },
   async agreement({ maps, topPercent }) {
     return agreement(maps, { topPercent });

@@ -7,9 +7,9 @@ export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '
 
 /**
  * Draws `series` ({values, color, dashed, width}) over x = 0..n-1 spread across the plot,
- * y from `yMin` to `yMax`, with tick labels `xLabels` and a y-axis title.
+ * y from `yMin` to `yMax`, with tick labels `xLabels` and axis titles.
  */
-export function lineChart(canvas, { series, xLabels, yMin = 0, yMax = 1, yTitle = '' }) {
+export function lineChart(canvas, { series, xLabels, yMin = 0, yMax = 1, yTitle = '', xTitle = '' }) {
   const dpr = window.devicePixelRatio || 1;
   const w = canvas.clientWidth || canvas.width;
   const h = canvas.clientHeight || canvas.height;
@@ -42,7 +42,14 @@ export function lineChart(canvas, { series, xLabels, yMin = 0, yMax = 1, yTitle 
   ctx.textAlign = 'center';
   ctx.textBaseline = 'top';
   const every = Math.ceil(xLabels.length / 8);
-  xLabels.forEach((lab, i) => { if (i % every === 0 || i === xLabels.length - 1) ctx.fillText(lab, X(i, xLabels.length), h - pad.b + 4); });
+  xLabels.forEach((lab, i) => {
+    if (i % every !== 0 && i !== xLabels.length - 1) return;
+    // The last label ends at the plot's edge instead of running past the canvas.
+    ctx.textAlign = i === xLabels.length - 1 && i > 0 ? 'right' : 'center';
+    ctx.fillText(lab, Math.min(X(i, xLabels.length), w - 2), h - pad.b + 4);
+  });
+  ctx.textAlign = 'center';
+  if (xTitle) ctx.fillText(xTitle, pad.l + pw / 2, h - pad.b + 4);
   if (yTitle) {
     ctx.save();
     ctx.translate(10, pad.t + ph / 2);

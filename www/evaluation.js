@@ -17,10 +17,9 @@ const steps = (n) => Array.from({ length: n }, (_, k) => (k === 0 ? '0' : k === 
 export function renderFaithfulness(e) {
   $('faith').hidden = !e;
   if (!e) return;
-  const xs = steps(e.deletionCurve.length);
-  xs[Math.floor((xs.length - 1) / 2)] = 'fraction of pixels moved';
   lineChart($('faith-plot'), {
-    xLabels: xs,
+    xLabels: steps(e.deletionCurve.length),
+    xTitle: 'fraction of pixels moved',
     yTitle: 'p(target)',
     series: [
       { values: e.random.deletionCurve, color: '#e15759', dashed: true, width: 1.5 },

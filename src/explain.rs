@@ -4,7 +4,7 @@
 use burn::tensor::{Tensor, TensorData};
 use serde::Serialize;
 
-use crate::attribution::{Attribution, MethodOptions, Network, Part, resolve_targets};
+use crate::attribution::{Attribution, MethodOptions, Network, Part, resolve_targets, target_for};
 use crate::model::{argmax, images_to_tensor, softmax, tensor_to_hwc};
 use crate::{Error, Result};
 
@@ -51,10 +51,11 @@ pub fn classify(net: &Network, image: &[f32]) -> Result<(Vec<f32>, Vec<f32>)> {
 /// Explains one H x W x C image in [0,1] with the method the options name.
 pub fn explain(net: &Network, image: &[f32], opts: &MethodOptions) -> Result<Explanation> {
     let x = image_tensor(net, image)?;
-    let targets = resolve_targets(net, &x, opts.target)?;
+    let logits = net.logits(&x).remove(0);
+    let targets = [target_for(&logits, opts.target)?];
     let method = opts.build(net)?;
     let attr = method.attribute(net, &x, &targets)?;
-    finish(net, image, &x, &targets, method.as_ref(), attr)
+    finish(net, &x, logits, &targets, method.as_ref(), attr)
 }
 
 /// One part of a splittable method's attribution (`Attribution::attribute_part`): H x W x C
@@ -85,25 +86,26 @@ pub fn explain_parts(net: &Network, image: &[f32], opts: &MethodOptions, parts: 
         }
     }
     let raw: Vec<f32> = sum.iter().map(|&v| v as f32).collect();
-    let targets = resolve_targets(net, &x, opts.target)?;
+    let logits = net.logits(&x).remove(0);
+    let targets = [target_for(&logits, opts.target)?];
     let method = opts.build(net)?;
     // The attribution in the model's layout (not pixels: no [0, 1] check).
     let attr =
         Tensor::<4>::from_data(TensorData::new(raw, [1, kind.side(), kind.side(), kind.channels()]), &net.device())
             .permute([0, 3, 1, 2]);
-    finish(net, image, &x, &targets, method.as_ref(), attr)
+    finish(net, &x, logits, &targets, method.as_ref(), attr)
 }
 
 /// What every explanation reports beside its attribution.
 fn finish(
     net: &Network,
-    image: &[f32],
     x: &Tensor<4>,
+    logits: Vec<f32>,
     targets: &[usize],
     method: &dyn Attribution,
     attr: Tensor<4>,
 ) -> Result<Explanation> {
-    let (logits, probabilities) = classify(net, image)?;
+    let probabilities = softmax(&logits);
     let raw_channels = attr.dims()[1];
     let completeness = method.convergence(net, x, &attr, targets)?.map(|gaps| gaps[0]);
     let raw = tensor_to_hwc(attr);

@@ -9,6 +9,7 @@
 pub mod agreement;
 pub mod attribution;
 pub mod backend;
+pub mod direct;
 pub mod dream;
 pub mod error;
 pub mod evaluate;

@@ -174,15 +174,13 @@ impl Model {
         Ok(tensor_to_hwc(input_gradient(&self.net, &x, &[target])))
     }
 
-    /// Runs both backward paths (autodiff, and the explicit one of guided backprop and
-    /// deconvnet) once on a blank image, so the first real maps are not slowed by first-use
-    /// allocations.
+    /// Runs the gradient pass once on a blank image, so the first real map is not slowed by
+    /// first-use allocations.
     #[wasm_bindgen(js_name = warmUp)]
     pub fn warm_up(&self) -> Result<(), JsError> {
         let kind = self.net.plain.kind();
         let x = image_tensor(&self.net, &vec![0.0; kind.input_len()]).map_err(js_err)?;
         let _ = input_gradient(&self.net, &x, &[0]);
-        let _ = crate::attribution::rule_backward(&self.net.plain, &x, &[0], crate::attribution::ReluRule::Guided);
         Ok(())
     }
 

@@ -85,7 +85,7 @@ fn shipped_weights_reach_the_tutorial_accuracy_on_the_full_test_sets() {
 #[cfg(feature = "ndarray")]
 #[test]
 fn ndarray_backend_agrees_with_flex() {
-    use saliency::attribution::{Network, input_gradient};
+    use saliency::attribution::{Network, autodiff_gradient};
     use saliency::backend::BackendKind;
     use saliency::weights::WeightSet;
     for kind in DatasetKind::ALL {
@@ -99,7 +99,7 @@ fn ndarray_backend_agrees_with_flex() {
             let net = Network::new(set.to_model(&device));
             let xt = images_to_tensor(kind, &x, &device).unwrap();
             let logits = to_vec(net.plain.forward(xt.clone()));
-            let grad = to_vec(input_gradient(&net, &xt, &targets));
+            let grad = to_vec(autodiff_gradient(&net, &xt, &targets));
             out.push((logits, grad));
         }
         let dl = common::max_abs_diff(&out[0].0, &out[1].0);

@@ -5,7 +5,7 @@
 use burn::tensor::{Tensor, TensorData};
 
 use super::registry::{MethodInfo, MethodOptions, Param, ParamKind, one_pass};
-use super::{Attribution, Network, ReluRule, one_hot, rule_backward};
+use super::{Attribution, Network, ReluRule, one_hot};
 use crate::model::{CONV1_CHANNELS, CONV1_OUT, CONV2_CHANNELS, CONV2_OUT, NUM_CLASSES, softmax, to_vec};
 use crate::{Error, Result};
 
@@ -42,8 +42,21 @@ pub fn layer_index(name: &str) -> Result<usize> {
     }
 }
 
-/// A at layer `at` and d logit[target] / d A, both [N,K,h,w].
+/// A at layer `at` and d logit[target] / d A, both [N,K,h,w]: the direct passes, or burn's
+/// autodiff for an input of another shape.
 fn activations_and_gradients(net: &Network, x: &Tensor<4>, targets: &[usize], at: usize) -> (Tensor<4>, Tensor<4>) {
+    if let Some((data, per)) = net.images(x) {
+        let (mut a, mut g, mut dims) = (Vec::new(), Vec::new(), [targets.len(), 0, 0, 0]);
+        for (img, &t) in data.chunks_exact(per).zip(targets) {
+            let trace = net.trace(img);
+            let act = &trace.inputs[at];
+            act.extend_chw(&mut a);
+            net.direct.backward(&trace, t, ReluRule::Gradient, at).extend_chw(&mut g);
+            dims[1..].copy_from_slice(&[act.c, act.h, act.w]);
+        }
+        let tensor = |v| Tensor::from_data(TensorData::new(v, dims), &x.device());
+        return (tensor(a), tensor(g));
+    }
     let a = net.plain.features_at(x.clone(), at);
     let aa = a.clone().autodiff().require_grad();
     let logits = net.frozen.head_from(aa.clone(), at);
@@ -89,7 +102,7 @@ pub struct GuidedGradCam {
 }
 impl Attribution for GuidedGradCam {
     fn attribute(&self, net: &Network, x: &Tensor<4>, targets: &[usize]) -> Result<Tensor<4>> {
-        let guided = rule_backward(&net.plain, x, targets, ReluRule::Guided);
+        let guided = net.gradient(x, targets, ReluRule::Guided);
         Ok(guided * cam(net, x, targets, self.at))
     }
 }

@@ -1,7 +1,7 @@
-//! Gradient-based methods. Vanilla uses burn's autodiff on the frozen model. Guided backprop and
-//! deconvnet differ from it only in how a ReLU passes the gradient back, so they run the explicit
-//! backward pass written next to the forward pass in `model.rs` with a pluggable ReLU rule (with
-//! the plain rule it equals autodiff, which the tests check).
+//! Gradient-based methods. Vanilla, guided backprop and deconvnet differ only in how a ReLU passes
+//! the gradient back, so all three run one explicit backward pass with a pluggable ReLU rule: the
+//! direct one-image passes of `direct.rs` (burn's explicit pass in `model.rs` for inputs of
+//! another shape). With the plain rule it equals burn's autodiff, which the tests check.
 
 use burn::tensor::Tensor;
 
@@ -11,14 +11,21 @@ use crate::Result;
 use crate::model::Cnn;
 pub use crate::model::ReluRule;
 
-/// d logit[target] / d x with every ReLU's backward replaced by `rule` (`Cnn::backward`).
+/// d logit[target] / d x with every ReLU's backward replaced by `rule` (burn's explicit pass,
+/// `Cnn::backward`); the reference the direct passes are tested against.
 pub fn rule_backward(model: &Cnn, x: &Tensor<4>, targets: &[usize], rule: ReluRule) -> Tensor<4> {
     let trace = model.trace(x.clone());
     model.backward(&trace, one_hot(targets, &x.device()), rule)
 }
 
-/// d logit[target] / d x by autodiff through the frozen model.
+/// d logit[target] / d x (`Network::gradient` with the true ReLU rule).
 pub fn input_gradient(net: &Network, x: &Tensor<4>, targets: &[usize]) -> Tensor<4> {
+    net.gradient(x, targets, ReluRule::Gradient)
+}
+
+/// d logit[target] / d x by burn's autodiff through the frozen model; the reference the direct
+/// passes are tested against.
+pub fn autodiff_gradient(net: &Network, x: &Tensor<4>, targets: &[usize]) -> Tensor<4> {
     let xa = x.clone().autodiff().require_grad();
     let logits = net.frozen.forward(xa.clone());
     let seed = one_hot(targets, &x.device()).autodiff();
@@ -39,7 +46,7 @@ impl Attribution for Vanilla {
 pub struct Guided;
 impl Attribution for Guided {
     fn attribute(&self, net: &Network, x: &Tensor<4>, targets: &[usize]) -> Result<Tensor<4>> {
-        Ok(rule_backward(&net.plain, x, targets, ReluRule::Guided))
+        Ok(net.gradient(x, targets, ReluRule::Guided))
     }
 }
 
@@ -47,7 +54,7 @@ impl Attribution for Guided {
 pub struct Deconvnet;
 impl Attribution for Deconvnet {
     fn attribute(&self, net: &Network, x: &Tensor<4>, targets: &[usize]) -> Result<Tensor<4>> {
-        Ok(rule_backward(&net.plain, x, targets, ReluRule::Deconvnet))
+        Ok(net.gradient(x, targets, ReluRule::Deconvnet))
     }
 }
 

@@ -19,7 +19,9 @@ pub use baseline::Baseline;
 pub use blur_ig::{BlurIg, gaussian_blur};
 pub use expected_gradients::ExpectedGradients;
 pub use gradcam::{GradCam, GradCamPlusPlus, GuidedGradCam, ScoreCam, layer_index, upsample_bilinear_aligned};
-pub use gradient::{Deconvnet, GradientXInput, Guided, ReluRule, Vanilla, input_gradient, rule_backward};
+pub use gradient::{
+    Deconvnet, GradientXInput, Guided, ReluRule, Vanilla, autodiff_gradient, input_gradient, rule_backward,
+};
 pub use integrated::{IntegratedGradients, completeness_gap};
 pub use lrp::{Lrp, relevance};
 pub use occlusion::Occlusion;
@@ -29,29 +31,84 @@ pub use smoothgrad::{Average, SmoothGrad};
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 
+use std::sync::{Arc, Mutex};
+
+use crate::direct::{DirectNet, Trace};
 use crate::model::{Cnn, NUM_CLASSES, argmax, to_vec};
 use crate::{Error, Result};
 
-/// A model ready for attribution: the plain inference copy and a frozen autodiff copy (no
-/// parameter gradients, dropout off) so a backward pass computes the input gradient only.
+/// A model ready for attribution: the plain inference copy, a frozen autodiff copy (no
+/// parameter gradients, dropout off) so a backward pass computes the input gradient only, and
+/// the same weights laid out for the direct one-image passes (`direct`).
 #[derive(Clone, Debug)]
 pub struct Network {
     pub plain: Cnn,
     pub frozen: Cnn,
+    pub direct: DirectNet,
+    last: LastTrace,
+}
+
+/// The direct forward pass of the last image traced. Explaining an image classifies it and then
+/// differentiates the same image; with this, both read one forward pass.
+#[derive(Debug, Default)]
+struct LastTrace(Mutex<Option<(Vec<f32>, Arc<Trace>)>>);
+
+impl Clone for LastTrace {
+    fn clone(&self) -> Self {
+        LastTrace::default()
+    }
 }
 
 impl Network {
     pub fn new(model: Cnn) -> Self {
         let plain = model.valid();
         let frozen = plain.clone().fork(&plain.device().autodiff()).freeze();
-        Network { plain, frozen }
+        let direct = DirectNet::new(&plain);
+        Network { plain, frozen, direct, last: LastTrace::default() }
+    }
+    /// The direct forward pass of one image in (C, H, W) order.
+    pub fn trace(&self, chw: &[f32]) -> Arc<Trace> {
+        // A poisoned lock only means a panic elsewhere; the cache is then simply not used.
+        let mut last = self.last.0.lock().ok();
+        if let Some(Some((image, trace))) = last.as_deref()
+            && image[..] == *chw
+        {
+            return trace.clone();
+        }
+        let trace = Arc::new(self.direct.trace(chw));
+        if let Some(last) = last.as_mut() {
+            **last = Some((chw.to_vec(), trace.clone()));
+        }
+        trace
     }
     pub fn device(&self) -> Device {
         self.plain.device()
     }
+    /// The images of `x` ([N,C,H,W]) as (C, H, W) slices, if they have the model's input shape.
+    fn images(&self, x: &Tensor<4>) -> Option<(Vec<f32>, usize)> {
+        let kind = self.direct.kind();
+        let [_, c, h, w] = x.dims();
+        (c == kind.channels() && h == kind.side() && w == kind.side()).then(|| (to_vec(x.clone()), c * h * w))
+    }
     /// Logits [N,10] as rows.
     pub fn logits(&self, x: &Tensor<4>) -> Vec<Vec<f32>> {
-        to_vec(self.plain.forward(x.clone())).chunks(NUM_CLASSES).map(<[f32]>::to_vec).collect()
+        match self.images(x) {
+            Some((data, per)) => data.chunks_exact(per).map(|img| self.trace(img).logits.clone()).collect(),
+            None => to_vec(self.plain.forward(x.clone())).chunks(NUM_CLASSES).map(<[f32]>::to_vec).collect(),
+        }
+    }
+    /// d logit[targets[i]] / d x for each image i, with every ReLU's backward replaced by `rule`
+    /// (`Gradient`: the true gradient). The direct passes, or burn's for an input of another shape.
+    pub fn gradient(&self, x: &Tensor<4>, targets: &[usize], rule: ReluRule) -> Tensor<4> {
+        let Some((data, per)) = self.images(x) else {
+            let trace = self.plain.trace(x.clone());
+            return self.plain.backward(&trace, one_hot(targets, &x.device()), rule);
+        };
+        let mut out = Vec::with_capacity(data.len());
+        for (img, &t) in data.chunks_exact(per).zip(targets) {
+            self.direct.backward(&self.trace(img), t, rule, 0).extend_chw(&mut out);
+        }
+        Tensor::from_data(TensorData::new(out, x.dims()), &x.device())
     }
 }
 
@@ -128,10 +185,17 @@ pub fn one_hot(targets: &[usize], device: &Device) -> Tensor<2> {
 
 /// The target of each image: the one asked for, else the predicted class.
 pub fn resolve_targets(net: &Network, x: &Tensor<4>, target: Option<usize>) -> Result<Vec<usize>> {
-    let n = x.dims()[0];
+    match target {
+        Some(_) => Ok(vec![target_for(&[], target)?; x.dims()[0]]),
+        None => Ok(net.logits(x).iter().map(|r| argmax(r)).collect()),
+    }
+}
+
+/// The target of one image whose logits are known: the one asked for, else the predicted class.
+pub fn target_for(logits: &[f32], target: Option<usize>) -> Result<usize> {
     match target {
         Some(t) if t >= NUM_CLASSES => Err(Error::Options(format!("target class {t} is out of range 0..9"))),
-        Some(t) => Ok(vec![t; n]),
-        None => Ok(net.logits(x).iter().map(|r| argmax(r)).collect()),
+        Some(t) => Ok(t),
+        None => Ok(argmax(logits)),
     }
 }

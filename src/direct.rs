@@ -1,0 +1,303 @@
+//! The network's forward and backward pass for one image at a time, on plain f32 slices.
+//!
+//! At batch 1, burn's generic kernels spend more time on dispatch, im2col, autodiff bookkeeping
+//! and allocation than on this network's ~3 M multiply-adds (profile in the README's
+//! "Performance"). Here the 3×3 convolutions run directly over a channel-last layout, so every
+//! inner loop is a run over contiguous channels that the compiler turns into SIMD, and the
+//! passes skip the zeros that ReLU and max pooling leave behind (skipping a zero term changes no
+//! sum). The weights are burn's, read once from `Cnn`; the walk is the same `LAYERS` list with the
+//! same rules (first maximum of a pool window in row-major order, ReLU rules of `ReluRule`), and
+//! the tests hold it to burn's forward pass and autodiff gradient.
+
+use crate::model::{Cnn, DatasetKind, LAYERS, Layer, NUM_CLASSES, ReluRule, to_vec};
+
+/// An activation for one image: `h × w × c`, channel last. After Flatten `h = w = 1` and the
+/// channel index is burn's (C, H, W) flattening order.
+#[derive(Clone, Debug, Default)]
+pub struct Maps {
+    pub data: Vec<f32>,
+    pub h: usize,
+    pub w: usize,
+    pub c: usize,
+}
+
+impl Maps {
+    fn zeros(h: usize, w: usize, c: usize) -> Self {
+        Maps { data: vec![0.0; h * w * c], h, w, c }
+    }
+    /// From one image in (C, H, W) order.
+    pub fn from_chw(chw: &[f32], c: usize, h: usize, w: usize) -> Self {
+        let mut m = Maps::zeros(h, w, c);
+        for (ch, plane) in chw.chunks_exact(h * w).enumerate() {
+            for (p, &v) in plane.iter().enumerate() {
+                m.data[p * c + ch] = v;
+            }
+        }
+        m
+    }
+    /// Appends the values in (C, H, W) order to `out`.
+    pub fn extend_chw(&self, out: &mut Vec<f32>) {
+        let plane = self.h * self.w;
+        out.extend((0..self.c * plane).map(|i| self.data[(i % plane) * self.c + i / plane]));
+    }
+}
+
+/// A valid 3×3 convolution, stride 1, with its weights laid out for both passes.
+#[derive(Clone, Debug)]
+struct Conv {
+    cin: usize,
+    cout: usize,
+    /// [ky][kx][cin][cout]: the forward pass adds a run of output channels.
+    forward: Vec<f32>,
+    /// [ky][kx][cout][cin]: the backward pass adds a run of input channels.
+    backward: Vec<f32>,
+    bias: Vec<f32>,
+}
+
+/// A dense layer with its weight in both orders.
+#[derive(Clone, Debug)]
+struct Dense {
+    outputs: usize,
+    /// [in][out] (burn's layout).
+    forward: Vec<f32>,
+    /// [out][in].
+    backward: Vec<f32>,
+    bias: Vec<f32>,
+}
+
+/// Output channels per block of a convolution's forward pass (both layers have a multiple of it).
+const BLOCK: usize = 32;
+
+/// `acc += v · row`, the one inner loop every layer runs.
+#[inline(always)]
+fn axpy(acc: &mut [f32], v: f32, row: &[f32]) {
+    for (a, &r) in acc.iter_mut().zip(row) {
+        *a += v * r;
+    }
+}
+
+impl Conv {
+    fn new(weight: Vec<f32>, bias: Option<Vec<f32>>, cout: usize, cin: usize) -> Self {
+        // burn: [cout][cin][ky][kx].
+        let at = |o: usize, i: usize, k: usize| weight[(o * cin + i) * 9 + k];
+        let mut forward = Vec::with_capacity(weight.len());
+        let mut backward = Vec::with_capacity(weight.len());
+        for k in 0..9 {
+            forward.extend((0..cin * cout).map(|j| at(j % cout, j / cout, k)));
+            backward.extend((0..cin * cout).map(|j| at(j / cin, j % cin, k)));
+        }
+        Conv { cin, cout, forward, backward, bias: bias.unwrap_or_else(|| vec![0.0; cout]) }
+    }
+
+    fn forward(&self, x: &Maps) -> Maps {
+        let (oh, ow, cin, cout) = (x.h - 2, x.w - 2, self.cin, self.cout);
+        let mut out = Maps::zeros(oh, ow, cout);
+        for (p, out) in out.data.chunks_exact_mut(cout).enumerate() {
+            let (y, xx) = (p / ow, p % ow);
+            // A block of output channels small enough to stay in SIMD registers over the 9·cin terms.
+            for (b, out) in out.chunks_exact_mut(BLOCK).enumerate() {
+                let mut acc = [0f32; BLOCK];
+                acc.copy_from_slice(&self.bias[b * BLOCK..][..BLOCK]);
+                for k in 0..9 {
+                    let pixel = ((y + k / 3) * x.w + xx + k % 3) * cin;
+                    for (i, &v) in x.data[pixel..pixel + cin].iter().enumerate() {
+                        if v != 0.0 {
+                            axpy(&mut acc, v, &self.forward[(k * cin + i) * cout + b * BLOCK..][..BLOCK]);
+                        }
+                    }
+                }
+                out.copy_from_slice(&acc);
+            }
+        }
+        out
+    }
+
+    /// Gradient with respect to the input (`h × w`) from the gradient at the output.
+    fn backward(&self, g: &Maps, h: usize, w: usize) -> Maps {
+        let (cin, cout) = (self.cin, self.cout);
+        let mut out = Maps::zeros(h, w, cin);
+        for (p, gp) in g.data.chunks_exact(cout).enumerate() {
+            let (y, xx) = (p / g.w, p % g.w);
+            for (o, &v) in gp.iter().enumerate() {
+                if v == 0.0 {
+                    continue;
+                }
+                for k in 0..9 {
+                    let pixel = ((y + k / 3) * w + xx + k % 3) * cin;
+                    axpy(&mut out.data[pixel..pixel + cin], v, &self.backward[(k * cout + o) * cin..][..cin]);
+                }
+            }
+        }
+        out
+    }
+}
+
+impl Dense {
+    fn new(weight: Vec<f32>, bias: Option<Vec<f32>>, inputs: usize, outputs: usize) -> Self {
+        let backward = (0..inputs * outputs).map(|j| weight[(j % inputs) * outputs + j / inputs]).collect();
+        Dense { outputs, forward: weight, backward, bias: bias.unwrap_or_else(|| vec![0.0; outputs]) }
+    }
+    fn forward(&self, x: &[f32]) -> Vec<f32> {
+        let mut out = self.bias.clone();
+        for (i, &v) in x.iter().enumerate() {
+            if v != 0.0 {
+                axpy(&mut out, v, &self.forward[i * self.outputs..][..self.outputs]);
+            }
+        }
+        out
+    }
+    fn backward(&self, g: &[f32]) -> Vec<f32> {
+        let inputs = self.forward.len() / self.outputs;
+        let mut out = vec![0.0; inputs];
+        for (o, &v) in g.iter().enumerate() {
+            if v != 0.0 {
+                axpy(&mut out, v, &self.backward[o * inputs..][..inputs]);
+            }
+        }
+        out
+    }
+}
+
+fn flat(m: &Maps) -> Maps {
+    let mut data = Vec::with_capacity(m.data.len());
+    m.extend_chw(&mut data);
+    Maps { c: data.len(), data, h: 1, w: 1 }
+}
+
+fn unflat(g: &Maps, like: &Maps) -> Maps {
+    Maps::from_chw(&g.data, like.c, like.h, like.w)
+}
+
+/// 2×2 max pooling, stride 2 (odd edges dropped); returns the output and, for each output value,
+/// the input index of the first maximum of its window in row-major order.
+fn pool(x: &Maps) -> (Maps, Vec<u32>) {
+    let (oh, ow, c) = (x.h / 2, x.w / 2, x.c);
+    let mut out = Maps::zeros(oh, ow, c);
+    let mut switches = vec![0u32; out.data.len()];
+    for (j, (o, s)) in out.data.iter_mut().zip(switches.iter_mut()).enumerate() {
+        let (p, ch) = (j / c, j % c);
+        let (y, xx) = (2 * (p / ow), 2 * (p % ow));
+        let mut best = (y * x.w + xx) * c + ch;
+        for (dy, dx) in [(0, 1), (1, 0), (1, 1)] {
+            let i = ((y + dy) * x.w + xx + dx) * c + ch;
+            if x.data[i] > x.data[best] {
+                best = i;
+            }
+        }
+        *o = x.data[best];
+        *s = best as u32;
+    }
+    (out, switches)
+}
+
+fn relu_back(rule: ReluRule, pre: &[f32], g: &mut [f32]) {
+    for (g, &x) in g.iter_mut().zip(pre) {
+        *g = match rule {
+            ReluRule::Gradient if x > 0.0 => *g,
+            ReluRule::Guided if x > 0.0 => g.max(0.0),
+            ReluRule::Deconvnet => g.max(0.0),
+            _ => 0.0,
+        };
+    }
+}
+
+/// The activations of one forward pass: the one entering each layer of `LAYERS`, the pooling
+/// switches and the logits.
+#[derive(Debug)]
+pub struct Trace {
+    pub inputs: Vec<Maps>,
+    switches: Vec<Vec<u32>>,
+    pub logits: Vec<f32>,
+}
+
+/// The network's weights, rearranged for the direct passes.
+#[derive(Clone, Debug)]
+pub struct DirectNet {
+    kind: DatasetKind,
+    conv1: Conv,
+    conv2: Conv,
+    fc1: Dense,
+    fc2: Dense,
+}
+
+impl DirectNet {
+    pub fn new(model: &Cnn) -> Self {
+        let kind = model.kind();
+        let conv = |c: &burn::nn::conv::Conv2d, cout, cin| {
+            Conv::new(to_vec(c.weight.val()), c.bias.as_ref().map(|b| to_vec(b.val())), cout, cin)
+        };
+        let dense = |d: &burn::nn::Linear, i, o| {
+            Dense::new(to_vec(d.weight.val()), d.bias.as_ref().map(|b| to_vec(b.val())), i, o)
+        };
+        use crate::model::{CONV1_CHANNELS as C1, CONV2_CHANNELS as C2, HIDDEN};
+        DirectNet {
+            kind,
+            conv1: conv(&model.conv1, C1, kind.channels()),
+            conv2: conv(&model.conv2, C2, C1),
+            fc1: dense(&model.fc1, kind.flat_features(), HIDDEN),
+            fc2: dense(&model.fc2, HIDDEN, NUM_CLASSES),
+        }
+    }
+
+    pub fn kind(&self) -> DatasetKind {
+        self.kind
+    }
+
+    /// The forward pass of one image given in (C, H, W) order (inference: no dropout).
+    pub fn trace(&self, chw: &[f32]) -> Trace {
+        let (c, side) = (self.kind.channels(), self.kind.side());
+        let mut a = Maps::from_chw(chw, c, side, side);
+        let mut inputs = Vec::with_capacity(LAYERS.len());
+        let mut switches = Vec::new();
+        for &layer in &LAYERS {
+            let next = match layer {
+                Layer::Conv1 => self.conv1.forward(&a),
+                Layer::Conv2 => self.conv2.forward(&a),
+                Layer::Relu => Maps { data: a.data.iter().map(|&v| v.max(0.0)).collect(), h: a.h, w: a.w, c: a.c },
+                Layer::Pool => {
+                    let (out, s) = pool(&a);
+                    switches.push(s);
+                    out
+                }
+                Layer::Dropout => a.clone(),
+                Layer::Flatten => flat(&a),
+                Layer::Fc1 => Maps { data: self.fc1.forward(&a.data), h: 1, w: 1, c: self.fc1.outputs },
+                Layer::Fc2 => Maps { data: self.fc2.forward(&a.data), h: 1, w: 1, c: self.fc2.outputs },
+            };
+            inputs.push(std::mem::replace(&mut a, next));
+        }
+        Trace { inputs, switches, logits: a.data }
+    }
+
+    /// The gradient of `logits[target]` with respect to the activation entering `LAYERS[stop]`
+    /// (0: the input), with every ReLU's backward replaced by `rule`, channel last.
+    pub fn backward(&self, t: &Trace, target: usize, rule: ReluRule, stop: usize) -> Maps {
+        let mut g = Maps::zeros(1, 1, NUM_CLASSES);
+        g.data[target] = 1.0;
+        let mut pools = t.switches.len();
+        for (i, &layer) in LAYERS.iter().enumerate().skip(stop).rev() {
+            let input = &t.inputs[i];
+            g = match layer {
+                Layer::Fc2 => Maps { data: self.fc2.backward(&g.data), c: input.c, ..g },
+                Layer::Fc1 => Maps { data: self.fc1.backward(&g.data), c: input.c, ..g },
+                Layer::Relu => {
+                    relu_back(rule, &input.data, &mut g.data);
+                    g
+                }
+                Layer::Flatten => unflat(&g, input),
+                Layer::Pool => {
+                    pools -= 1;
+                    let mut back = Maps::zeros(input.h, input.w, input.c);
+                    for (&s, &v) in t.switches[pools].iter().zip(&g.data) {
+                        back.data[s as usize] += v;
+                    }
+                    back
+                }
+                Layer::Dropout => g,
+                Layer::Conv1 => self.conv1.backward(&g, input.h, input.w),
+                Layer::Conv2 => self.conv2.backward(&g, input.h, input.w),
+            };
+        }
+        g
+    }
+}

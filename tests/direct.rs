@@ -2,6 +2,7 @@
 //! forward pass, the same input gradient as burn's autodiff, the same guided and deconvnet maps
 //! as burn's explicit backward pass, and the same Grad-CAM activations and gradients, on the
 //! shipped weights for test images and odd inputs (blank, saturated, flat grey, noise, one dot).
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

@@ -202,7 +202,7 @@ fn relu_back(rule: ReluRule, pre: &[f32], g: &mut [f32]) {
 }
 
 /// The activations of one forward pass: the one entering each layer of `LAYERS`, the pooling
-/// switches and the logits.
+/// switches of each pooling layer (by position in `LAYERS`) and the logits.
 #[derive(Debug)]
 pub struct Trace {
     pub inputs: Vec<Maps>,
@@ -243,30 +243,65 @@ impl DirectNet {
         self.kind
     }
 
+    /// The input of one image given in (C, H, W) order.
+    pub fn input(&self, chw: &[f32]) -> Maps {
+        let (c, side) = (self.kind.channels(), self.kind.side());
+        Maps::from_chw(chw, c, side, side)
+    }
+
+    /// One layer forward; a pooling layer also returns its switches.
+    pub fn forward_layer(&self, layer: Layer, a: &Maps) -> (Maps, Vec<u32>) {
+        let dense = |d: &Dense| Maps { data: d.forward(&a.data), h: 1, w: 1, c: d.outputs };
+        let out = match layer {
+            Layer::Conv1 => self.conv1.forward(a),
+            Layer::Conv2 => self.conv2.forward(a),
+            Layer::Relu => Maps { data: a.data.iter().map(|&v| v.max(0.0)).collect(), ..*a },
+            Layer::Pool => return pool(a),
+            Layer::Dropout => a.clone(),
+            Layer::Flatten => flat(a),
+            Layer::Fc1 => dense(&self.fc1),
+            Layer::Fc2 => dense(&self.fc2),
+        };
+        (out, Vec::new())
+    }
+
     /// The forward pass of one image given in (C, H, W) order (inference: no dropout).
     pub fn trace(&self, chw: &[f32]) -> Trace {
-        let (c, side) = (self.kind.channels(), self.kind.side());
-        let mut a = Maps::from_chw(chw, c, side, side);
+        let mut a = self.input(chw);
         let mut inputs = Vec::with_capacity(LAYERS.len());
-        let mut switches = Vec::new();
+        let mut switches = Vec::with_capacity(LAYERS.len());
         for &layer in &LAYERS {
-            let next = match layer {
-                Layer::Conv1 => self.conv1.forward(&a),
-                Layer::Conv2 => self.conv2.forward(&a),
-                Layer::Relu => Maps { data: a.data.iter().map(|&v| v.max(0.0)).collect(), h: a.h, w: a.w, c: a.c },
-                Layer::Pool => {
-                    let (out, s) = pool(&a);
-                    switches.push(s);
-                    out
-                }
-                Layer::Dropout => a.clone(),
-                Layer::Flatten => flat(&a),
-                Layer::Fc1 => Maps { data: self.fc1.forward(&a.data), h: 1, w: 1, c: self.fc1.outputs },
-                Layer::Fc2 => Maps { data: self.fc2.forward(&a.data), h: 1, w: 1, c: self.fc2.outputs },
-            };
+            let (next, s) = self.forward_layer(layer, &a);
             inputs.push(std::mem::replace(&mut a, next));
+            switches.push(s);
         }
         Trace { inputs, switches, logits: a.data }
+    }
+
+    /// Layer `LAYERS[i]` backward: the gradient at its input from `g` at its output, with the
+    /// ReLU's backward replaced by `rule`.
+    pub fn backward_layer(&self, t: &Trace, i: usize, rule: ReluRule, mut g: Maps) -> Maps {
+        let input = &t.inputs[i];
+        let dense = |d: &Dense, g: &Maps| Maps { data: d.backward(&g.data), ..*input };
+        match LAYERS[i] {
+            Layer::Fc2 => dense(&self.fc2, &g),
+            Layer::Fc1 => dense(&self.fc1, &g),
+            Layer::Relu => {
+                relu_back(rule, &input.data, &mut g.data);
+                g
+            }
+            Layer::Flatten => unflat(&g, input),
+            Layer::Pool => {
+                let mut back = Maps::zeros(input.h, input.w, input.c);
+                for (&s, &v) in t.switches[i].iter().zip(&g.data) {
+                    back.data[s as usize] += v;
+                }
+                back
+            }
+            Layer::Dropout => g,
+            Layer::Conv1 => self.conv1.backward(&g, input.h, input.w),
+            Layer::Conv2 => self.conv2.backward(&g, input.h, input.w),
+        }
     }
 
     /// The gradient of `logits[target]` with respect to the activation entering `LAYERS[stop]`
@@ -274,30 +309,6 @@ impl DirectNet {
     pub fn backward(&self, t: &Trace, target: usize, rule: ReluRule, stop: usize) -> Maps {
         let mut g = Maps::zeros(1, 1, NUM_CLASSES);
         g.data[target] = 1.0;
-        let mut pools = t.switches.len();
-        for (i, &layer) in LAYERS.iter().enumerate().skip(stop).rev() {
-            let input = &t.inputs[i];
-            g = match layer {
-                Layer::Fc2 => Maps { data: self.fc2.backward(&g.data), c: input.c, ..g },
-                Layer::Fc1 => Maps { data: self.fc1.backward(&g.data), c: input.c, ..g },
-                Layer::Relu => {
-                    relu_back(rule, &input.data, &mut g.data);
-                    g
-                }
-                Layer::Flatten => unflat(&g, input),
-                Layer::Pool => {
-                    pools -= 1;
-                    let mut back = Maps::zeros(input.h, input.w, input.c);
-                    for (&s, &v) in t.switches[pools].iter().zip(&g.data) {
-                        back.data[s as usize] += v;
-                    }
-                    back
-                }
-                Layer::Dropout => g,
-                Layer::Conv1 => self.conv1.backward(&g, input.h, input.w),
-                Layer::Conv2 => self.conv2.backward(&g, input.h, input.w),
-            };
-        }
-        g
+        (stop..LAYERS.len()).rev().fold(g, |g, i| self.backward_layer(t, i, rule, g))
     }
 }

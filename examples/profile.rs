@@ -1,0 +1,97 @@
+//! Where one map's time goes: each layer of the direct passes (`src/direct.rs`) forward and
+//! backward, next to burn's whole forward pass and autodiff gradient, natively, medians over test-like
+//! images: `cargo run --release --example profile [-- --reps N]`.
+
+use std::time::Instant;
+
+use saliency::DatasetKind;
+use saliency::attribution::{Network, ReluRule, autodiff_gradient};
+use saliency::backend::default_device;
+use saliency::model::{LAYERS, images_to_tensor};
+use saliency::weights;
+
+fn median(mut t: Vec<f64>) -> f64 {
+    t.sort_by(f64::total_cmp);
+    t[t.len() / 2]
+}
+
+/// Median milliseconds of `reps` calls of `f`.
+fn time(reps: usize, f: impl Fn()) -> f64 {
+    median(
+        (0..reps)
+            .map(|_| {
+                let t0 = Instant::now();
+                f();
+                t0.elapsed().as_secs_f64() * 1e3
+            })
+            .collect(),
+    )
+}
+
+fn main() {
+    let reps: usize = std::env::args().skip_while(|a| a != "--reps").nth(1).and_then(|v| v.parse().ok()).unwrap_or(300);
+    for kind in DatasetKind::ALL {
+        let path = format!("{}/pretrained/{}.safetensors", env!("CARGO_MANIFEST_DIR"), kind.id());
+        let Ok(bytes) = std::fs::read(&path) else {
+            eprintln!("skipping {}: {path} missing", kind.title());
+            continue;
+        };
+        let net = match weights::load_model(&bytes, Some(kind), &default_device()) {
+            Ok(m) => Network::new(m),
+            Err(e) => {
+                eprintln!("skipping {}: {e}", kind.title());
+                continue;
+            }
+        };
+        // A blob on a dark background, like a digit: about as many zeros as a real input.
+        let side = kind.side() as f32;
+        let img: Vec<f32> = (0..kind.input_len())
+            .map(|i| {
+                let p = i / kind.channels();
+                let (y, x) = ((p / kind.side()) as f32 / side - 0.5, (p % kind.side()) as f32 / side - 0.5);
+                (1.0 - 12.0 * (x * x + y * y)).clamp(0.0, 1.0)
+            })
+            .collect();
+        let x = images_to_tensor(kind, &img, &net.device()).expect("a valid image");
+        let chw = saliency::model::to_vec(x.clone());
+        let d = &net.direct;
+        let trace = d.trace(&chw);
+        println!("{} (median of {reps}, ms)\n  layer       forward   backward", kind.title());
+        let (mut fsum, mut bsum) = (0.0, 0.0);
+        let mut g = {
+            let mut g = saliency::direct::Maps::default();
+            g.data = vec![0.0; 10];
+            g.data[3] = 1.0;
+            g
+        };
+        let mut grads = vec![g.clone(); LAYERS.len()];
+        for i in (0..LAYERS.len()).rev() {
+            grads[i] = g.clone();
+            g = d.backward_layer(&trace, i, ReluRule::Gradient, g);
+        }
+        for (i, &layer) in LAYERS.iter().enumerate() {
+            let f = time(reps, || {
+                std::hint::black_box(d.forward_layer(layer, &trace.inputs[i]));
+            });
+            // (includes cloning the incoming gradient, a few KB)
+            let b = time(reps, || {
+                std::hint::black_box(d.backward_layer(&trace, i, ReluRule::Gradient, grads[i].clone()));
+            });
+            (fsum, bsum) = (fsum + f, bsum + b);
+            println!("  {:10} {f:8.3} {b:10.3}", format!("{layer:?}"));
+        }
+        println!("  {:10} {fsum:8.3} {bsum:10.3}", "sum");
+        let whole = time(reps, || {
+            std::hint::black_box(d.backward(&d.trace(&chw), 3, ReluRule::Gradient, 0));
+        });
+        let burn_forward = time(reps, || {
+            std::hint::black_box(net.plain.forward(x.clone()));
+        });
+        let burn_grad = time(reps, || {
+            std::hint::black_box(autodiff_gradient(&net, &x, &[3]));
+        });
+        println!(
+            "  direct forward + backward {whole:.3}; burn forward {burn_forward:.3}, burn autodiff gradient {burn_grad:.3}\n"
+        );
+    }
+}

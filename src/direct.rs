@@ -114,6 +114,11 @@ impl Conv {
 
     /// Gradient with respect to the input (`h × w`) from the gradient at the output.
     fn backward(&self, g: &Maps, h: usize, w: usize) -> Maps {
+        if self.cin < 8 { self.backward_by_rows(g, h, w) } else { self.backward_by_channels(g, h, w) }
+    }
+
+    /// Many input channels (conv2): each nonzero gradient value adds a run of input channels.
+    fn backward_by_channels(&self, g: &Maps, h: usize, w: usize) -> Maps {
         let (cin, cout) = (self.cin, self.cout);
         let mut out = Maps::zeros(h, w, cin);
         for (p, gp) in g.data.chunks_exact(cout).enumerate() {
@@ -129,6 +134,26 @@ impl Conv {
             }
         }
         out
+    }
+
+    /// Few input channels (conv1, where a run of input channels is 1 or 3 long): each weight adds
+    /// a shifted row of a gradient plane to a row of an input plane.
+    fn backward_by_rows(&self, g: &Maps, h: usize, w: usize) -> Maps {
+        let (cin, cout, gw) = (self.cin, self.cout, g.w);
+        let mut planes = Vec::with_capacity(g.data.len());
+        g.extend_chw(&mut planes);
+        let mut out = vec![0f32; cin * h * w];
+        for (o, plane) in planes.chunks_exact(g.h * gw).enumerate() {
+            for i in 0..cin {
+                for k in 0..9 {
+                    let v = self.backward[(k * cout + o) * cin + i];
+                    for (y, row) in plane.chunks_exact(gw).enumerate() {
+                        axpy(&mut out[(i * h + y + k / 3) * w + k % 3..][..gw], v, row);
+                    }
+                }
+            }
+        }
+        Maps::from_chw(&out, cin, h, w)
     }
 }
 
@@ -174,18 +199,22 @@ fn pool(x: &Maps) -> (Maps, Vec<u32>) {
     let (oh, ow, c) = (x.h / 2, x.w / 2, x.c);
     let mut out = Maps::zeros(oh, ow, c);
     let mut switches = vec![0u32; out.data.len()];
-    for (j, (o, s)) in out.data.iter_mut().zip(switches.iter_mut()).enumerate() {
-        let (p, ch) = (j / c, j % c);
+    let runs = out.data.chunks_exact_mut(c).zip(switches.chunks_exact_mut(c));
+    for (p, (o, s)) in runs.enumerate() {
         let (y, xx) = (2 * (p / ow), 2 * (p % ow));
-        let mut best = (y * x.w + xx) * c + ch;
+        let first = (y * x.w + xx) * c;
+        o.copy_from_slice(&x.data[first..first + c]);
+        s.iter_mut().enumerate().for_each(|(j, s)| *s = (first + j) as u32);
+        // The window's other three pixels, each a run of channels, in row-major order.
         for (dy, dx) in [(0, 1), (1, 0), (1, 1)] {
-            let i = ((y + dy) * x.w + xx + dx) * c + ch;
-            if x.data[i] > x.data[best] {
-                best = i;
+            let at = ((y + dy) * x.w + xx + dx) * c;
+            for (j, &v) in x.data[at..at + c].iter().enumerate() {
+                if v > o[j] {
+                    o[j] = v;
+                    s[j] = (at + j) as u32;
+                }
             }
         }
-        *o = x.data[best];
-        *s = best as u32;
     }
     (out, switches)
 }

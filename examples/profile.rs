@@ -58,12 +58,9 @@ fn main() {
         let trace = d.trace(&chw);
         println!("{} (median of {reps}, ms)\n  layer       forward   backward", kind.title());
         let (mut fsum, mut bsum) = (0.0, 0.0);
-        let mut g = {
-            let mut g = saliency::direct::Maps::default();
-            g.data = vec![0.0; 10];
-            g.data[3] = 1.0;
-            g
-        };
+        // The gradient entering each layer of the backward pass of logit 3.
+        let mut g = saliency::direct::Maps { data: vec![0.0; 10], ..Default::default() };
+        g.data[3] = 1.0;
         let mut grads = vec![g.clone(); LAYERS.len()];
         for i in (0..LAYERS.len()).rev() {
             grads[i] = g.clone();

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::attribution::baseline::box_blur;
 use crate::attribution::{MethodOptions, Network};
 use crate::explain::explain;
-use crate::model::{DatasetKind, NUM_CLASSES, softmax, to_vec};
+use crate::model::{DatasetKind, NUM_CLASSES, softmax};
 use crate::postprocess::{ChannelReduce, SignView, reduce};
 use crate::rng::Rng;
 use crate::{Error, Result};
@@ -247,8 +247,7 @@ fn probabilities(net: &Network, images: &[f32], target: usize) -> Result<Vec<f64
             &net.device(),
         )
         .permute([0, 3, 1, 2]);
-        let logits = to_vec(net.plain.forward(x));
-        out.extend(logits.chunks(NUM_CLASSES).map(|row| softmax(row)[target] as f64));
+        out.extend(net.logits(&x).iter().map(|row| softmax(row)[target] as f64));
     }
     Ok(out)
 }

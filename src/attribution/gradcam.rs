@@ -6,7 +6,7 @@ use burn::tensor::{Tensor, TensorData};
 
 use super::registry::{MethodInfo, MethodOptions, Param, ParamKind, one_pass};
 use super::{Attribution, Network, ReluRule, one_hot};
-use crate::model::{CONV1_CHANNELS, CONV1_OUT, CONV2_CHANNELS, CONV2_OUT, NUM_CLASSES, softmax, to_vec};
+use crate::model::{CONV1_CHANNELS, CONV1_OUT, CONV2_CHANNELS, CONV2_OUT, softmax, to_vec};
 use crate::{Error, Result};
 
 /// Bilinear resize with aligned corners: output pixel i samples source position i*(h-1)/(H-1).
@@ -188,8 +188,8 @@ impl Attribution for ScoreCam {
             for chunk in masked.chunks(self.batch_size.max(1)) {
                 let batch: Vec<f32> = chunk.concat();
                 let xb = Tensor::<4>::from_data(TensorData::new(batch, [chunk.len(), c, hh, ww]), &x.device());
-                for row in to_vec(net.plain.forward(xb)).chunks(NUM_CLASSES) {
-                    weights.push(softmax(row)[targets[i]] as f64);
+                for row in net.logits(&xb) {
+                    weights.push(softmax(&row)[targets[i]] as f64);
                 }
             }
             let mut cam = vec![0f64; per];

@@ -6,7 +6,7 @@ use burn::tensor::{Tensor, TensorData};
 use super::registry::{MethodInfo, MethodOptions, Param, ParamKind};
 use super::{Attribution, Network, Part};
 use crate::model::DatasetKind;
-use crate::model::{NUM_CLASSES, to_vec};
+use crate::model::to_vec;
 use crate::{Error, Result};
 
 pub struct Occlusion {
@@ -71,9 +71,9 @@ impl Occlusion {
                     batch.extend(copy);
                 }
                 let xb = Tensor::<4>::from_data(TensorData::new(batch, [chunk.len(), c, h, w]), &device);
-                let logits = to_vec(net.plain.forward(xb));
+                let logits = net.logits(&xb);
                 for (k, &(py, px)) in chunk.iter().enumerate() {
-                    let drop = reference - logits[k * NUM_CLASSES + t];
+                    let drop = reference - logits[k][t];
                     for y in py..py + self.patch {
                         for xx in px..px + self.patch {
                             sum[y * w + xx] += drop;

@@ -173,6 +173,9 @@ async function openLink(hash) {
 }
 
 async function main() {
+  // The weights the first map needs (a link's dataset, else MNIST) download while the WASM compiles.
+  const first = new URLSearchParams(location.hash.replace(/^#/, '')).get('d') ?? 'mnist';
+  engine.call('prefetch', { dataset: first }).catch(() => {});
   const [, reg] = await Promise.all([loadColormaps(), engine.call('registry')]);
   state.registry = reg.methods;
   state.datasets = Object.fromEntries(reg.datasets.map((d) => [d.id, d]));

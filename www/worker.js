@@ -7,13 +7,36 @@ const models = new Map(); // model key ('mnist', 'cifar10', or 'custom' for a vi
 const randomized = new Map(); // `${key}/${depth}` -> Model
 const randomisations = new Map(); // model key -> Randomisation (the model's eight randomised copies)
 
+const downloads = new Map(); // model key -> Promise of the shipped weights' bytes
+
+/** The shipped weights of `key`, fetched once (a failed fetch is forgotten, so a retry refetches). */
+function download(key) {
+  if (!downloads.has(key)) {
+    const bytes = fetch(`pretrained/${key}.safetensors`).then(async (res) => {
+      if (!res.ok) throw new Error(`could not fetch the ${key} weights (HTTP ${res.status})`);
+      return new Uint8Array(await res.arrayBuffer());
+    });
+    bytes.catch(() => downloads.delete(key));
+    downloads.set(key, bytes);
+  }
+  return downloads.get(key);
+}
+
+const loading = new Map(); // model key -> Promise of its Model while it loads
+
+/** The shipped model `key`; requests that arrive while it loads share the one instance. */
 async function loadModel(key) {
   if (models.has(key)) return models.get(key);
   if (key === 'custom') throw new Error('no weights of your own are loaded (use "Load weights…")');
-  const res = await fetch(`pretrained/${key}.safetensors`);
-  if (!res.ok) throw new Error(`could not fetch the ${key} weights (HTTP ${res.status})`);
-  const bytes = new Uint8Array(await res.arrayBuffer());
-  return install(key, new Model(bytes, key));
+  if (!loading.has(key)) {
+    const model = download(key).then((bytes) => {
+      downloads.delete(key); // the model holds them now
+      return install(key, new Model(bytes, key));
+    });
+    loading.set(key, model);
+    model.then(() => loading.delete(key), () => loading.delete(key));
+  }
+  return loading.get(key);
 }
 
 /** Keeps a freshly loaded model under `key`, replacing (and freeing) what was there. */
@@ -193,6 +216,12 @@ const handlers = {
 self.onmessage = async ({ data }) => {
   const { id, type } = data;
   try {
+    // The first weights download while the WASM module compiles.
+    if (type === 'prefetch' && ['mnist', 'cifar10'].includes(data.dataset)) {
+      download(data.dataset).catch(() => {}); // a failure is reported by the load that needs it
+      self.postMessage({ id, ok: true, result: true });
+      return;
+    }
     await ready;
     // An instance that has panicked is never used again, whatever called into it.
     const earlier = lastPanic();

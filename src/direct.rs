@@ -9,7 +9,9 @@
 //! same rules (first maximum of a pool window in row-major order, ReLU rules of `ReluRule`), and
 //! the tests hold it to burn's forward pass and autodiff gradient.
 
-use crate::model::{Cnn, DatasetKind, LAYERS, Layer, NUM_CLASSES, ReluRule, to_vec};
+use crate::model::{
+    CONV1_CHANNELS, CONV2_CHANNELS, Cnn, DatasetKind, HIDDEN, LAYERS, Layer, NUM_CLASSES, ReluRule, to_vec,
+};
 
 /// An activation for one image: `h × w × c`, channel last. After Flatten `h = w = 1` and the
 /// channel index is burn's (C, H, W) flattening order.
@@ -65,8 +67,12 @@ struct Dense {
     bias: Vec<f32>,
 }
 
-/// Output channels per block of a convolution's forward pass (both layers have a multiple of it).
+/// Output channels per block of a convolution's forward pass.
 const BLOCK: usize = 32;
+const _: () = assert!(
+    CONV1_CHANNELS.is_multiple_of(BLOCK) && CONV2_CHANNELS.is_multiple_of(BLOCK),
+    "blocks must tile the channels"
+);
 
 /// `acc += v · row`, the one inner loop every layer runs.
 #[inline(always)]
@@ -258,11 +264,10 @@ impl DirectNet {
         let dense = |d: &burn::nn::Linear, i, o| {
             Dense::new(to_vec(d.weight.val()), d.bias.as_ref().map(|b| to_vec(b.val())), i, o)
         };
-        use crate::model::{CONV1_CHANNELS as C1, CONV2_CHANNELS as C2, HIDDEN};
         DirectNet {
             kind,
-            conv1: conv(&model.conv1, C1, kind.channels()),
-            conv2: conv(&model.conv2, C2, C1),
+            conv1: conv(&model.conv1, CONV1_CHANNELS, kind.channels()),
+            conv2: conv(&model.conv2, CONV2_CHANNELS, CONV1_CHANNELS),
             fc1: dense(&model.fc1, kind.flat_features(), HIDDEN),
             fc2: dense(&model.fc2, HIDDEN, NUM_CLASSES),
         }

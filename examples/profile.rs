@@ -1,6 +1,7 @@
 //! Where one map's time goes: each layer of the direct passes (`src/direct.rs`) forward and
 //! backward, next to burn's whole forward pass and autodiff gradient, natively, medians over test-like
-//! images: `cargo run --release --example profile [-- --reps N]`.
+//! images: `cargo run --release --example profile [-- --reps N]`. (The release profile builds burn
+//! for size, as the WASM ships it; burn's columns at opt-level 3 come from the dev profile.)
 
 use std::time::Instant;
 

@@ -1,29 +1,16 @@
 //! Native timings of every method on the shipped weights (median of repeated runs), for the
 //! notes and for spotting regressions: `cargo run --example bench [-- --reps N]`.
 
+mod common;
+
 use std::time::Instant;
 
-use saliency::DatasetKind;
-use saliency::attribution::{METHODS, MethodOptions, Network};
-use saliency::backend::default_device;
+use saliency::attribution::{METHODS, MethodOptions};
 use saliency::explain::explain;
-use saliency::weights;
 
 fn main() {
-    let reps: usize = std::env::args().skip_while(|a| a != "--reps").nth(1).and_then(|v| v.parse().ok()).unwrap_or(15);
-    for kind in DatasetKind::ALL {
-        let path = format!("{}/pretrained/{}.safetensors", env!("CARGO_MANIFEST_DIR"), kind.id());
-        let Ok(bytes) = std::fs::read(&path) else {
-            eprintln!("skipping {}: {path} missing", kind.title());
-            continue;
-        };
-        let net = match weights::load_model(&bytes, Some(kind), &default_device()) {
-            Ok(m) => Network::new(m),
-            Err(e) => {
-                eprintln!("skipping {}: {e}", kind.title());
-                continue;
-            }
-        };
+    let reps = common::reps(15);
+    for (kind, net) in common::shipped_networks() {
         // A new image each run, as a user drawing would: the network reuses the forward pass of
         // the last image it saw, which a repeated image would flatter.
         let img =

@@ -3,13 +3,12 @@
 //! images: `cargo run --release --example profile [-- --reps N]`. (The release profile builds burn
 //! for size, as the WASM ships it; burn's columns at opt-level 3 come from the dev profile.)
 
+mod common;
+
 use std::time::Instant;
 
-use saliency::DatasetKind;
-use saliency::attribution::{Network, ReluRule, autodiff_gradient};
-use saliency::backend::default_device;
+use saliency::attribution::{ReluRule, autodiff_gradient};
 use saliency::model::{LAYERS, images_to_tensor};
-use saliency::weights;
 
 fn median(mut t: Vec<f64>) -> f64 {
     t.sort_by(f64::total_cmp);
@@ -30,20 +29,8 @@ fn time(reps: usize, f: impl Fn()) -> f64 {
 }
 
 fn main() {
-    let reps: usize = std::env::args().skip_while(|a| a != "--reps").nth(1).and_then(|v| v.parse().ok()).unwrap_or(300);
-    for kind in DatasetKind::ALL {
-        let path = format!("{}/pretrained/{}.safetensors", env!("CARGO_MANIFEST_DIR"), kind.id());
-        let Ok(bytes) = std::fs::read(&path) else {
-            eprintln!("skipping {}: {path} missing", kind.title());
-            continue;
-        };
-        let net = match weights::load_model(&bytes, Some(kind), &default_device()) {
-            Ok(m) => Network::new(m),
-            Err(e) => {
-                eprintln!("skipping {}: {e}", kind.title());
-                continue;
-            }
-        };
+    let reps = common::reps(300);
+    for (kind, net) in common::shipped_networks() {
         // A blob on a dark background, like a digit: about as many zeros as a real input.
         let side = kind.side() as f32;
         let img: Vec<f32> = (0..kind.input_len())

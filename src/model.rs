@@ -4,12 +4,13 @@
 
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig};
+use burn::nn::{Dropout, DropoutConfig, Initializer, Linear, LinearConfig};
 use burn::tensor::activation::relu;
 use burn::tensor::module::{conv_transpose2d, max_pool2d, max_pool2d_with_indices, max_pool2d_with_indices_backward};
 use burn::tensor::ops::{ConvTransposeOptions, MaxPoolOptions};
 use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::{Error, Result};
 
@@ -216,14 +217,60 @@ fn relu_back<const D: usize>(rule: ReluRule, pre: Tensor<D>, g: Tensor<D>) -> Te
     }
 }
 
+/// burn's backend random stream is one per process. Whatever draws from it (a fresh initialisation,
+/// training's dropout) holds this lock, so a seeded training run stays reproducible while other
+/// threads build networks.
+static BACKEND_RNG: Mutex<()> = Mutex::new(());
+
+pub(crate) fn backend_rng() -> MutexGuard<'static, ()> {
+    BACKEND_RNG.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 impl Cnn {
     /// A freshly initialised network (burn's default initialisers) for the given dataset.
     pub fn new(kind: DatasetKind, device: &Device) -> Self {
+        let _rng = backend_rng();
+        Self::initialised(kind, device)
+    }
+
+    /// [`Cnn::new`] for a caller that already holds [`backend_rng`]. burn initialises parameters
+    /// lazily, at first use; they are drawn here, inside the lock, instead.
+    pub(crate) fn initialised(kind: DatasetKind, device: &Device) -> Self {
+        let m = Self::layers(kind, None, device);
+        for w in [&m.conv1.weight, &m.conv2.weight] {
+            w.val();
+        }
+        for w in [&m.fc1.weight, &m.fc2.weight] {
+            w.val();
+        }
+        for b in [&m.conv1.bias, &m.conv2.bias, &m.fc1.bias, &m.fc2.bias].into_iter().flatten() {
+            b.val();
+        }
+        m
+    }
+
+    /// The layers with zero parameters, never materialised: for a caller that replaces every one
+    /// (loading weights), so loading draws nothing from the random stream.
+    pub(crate) fn unfilled(kind: DatasetKind, device: &Device) -> Self {
+        Self::layers(kind, Some(Initializer::Zeros), device)
+    }
+
+    fn layers(kind: DatasetKind, init: Option<Initializer>, device: &Device) -> Self {
+        let mut conv1 = Conv2dConfig::new([kind.channels(), CONV1_CHANNELS], [3, 3]);
+        let mut conv2 = Conv2dConfig::new([CONV1_CHANNELS, CONV2_CHANNELS], [3, 3]);
+        let mut fc1 = LinearConfig::new(kind.flat_features(), HIDDEN);
+        let mut fc2 = LinearConfig::new(HIDDEN, NUM_CLASSES);
+        if let Some(init) = init {
+            conv1 = conv1.with_initializer(init.clone());
+            conv2 = conv2.with_initializer(init.clone());
+            fc1 = fc1.with_initializer(init.clone());
+            fc2 = fc2.with_initializer(init);
+        }
         Cnn {
-            conv1: Conv2dConfig::new([kind.channels(), CONV1_CHANNELS], [3, 3]).init(device),
-            conv2: Conv2dConfig::new([CONV1_CHANNELS, CONV2_CHANNELS], [3, 3]).init(device),
-            fc1: LinearConfig::new(kind.flat_features(), HIDDEN).init(device),
-            fc2: LinearConfig::new(HIDDEN, NUM_CLASSES).init(device),
+            conv1: conv1.init(device),
+            conv2: conv2.init(device),
+            fc1: fc1.init(device),
+            fc2: fc2.init(device),
             dropout: DropoutConfig::new(0.25).init(),
         }
     }

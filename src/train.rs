@@ -134,8 +134,10 @@ pub fn train(
     mut progress: impl FnMut(&str),
 ) -> (Cnn, Vec<EpochLog>) {
     let device = device.clone().autodiff();
+    // Held to the end: initialisation and every dropout mask come from burn's one random stream.
+    let _rng = crate::model::backend_rng();
     device.seed(cfg.seed);
-    let mut model = Cnn::new(kind, &device);
+    let mut model = Cnn::initialised(kind, &device);
     let mut optim = AdamConfig::new().init();
     let loss_fn = CrossEntropyLoss::new(None, &device);
     let mut rng = Rng::new(cfg.seed);

@@ -121,7 +121,7 @@ impl WeightSet {
     /// Builds the burn model on a device.
     pub fn to_model(&self, device: &Device) -> Cnn {
         let kind = self.kind;
-        let mut m = Cnn::new(kind, device);
+        let mut m = Cnn::unfilled(kind, device);
         let c = kind.channels();
         let f = kind.flat_features();
         m.conv1.weight = Param::from_tensor(tensor(self.get("conv1.weight"), [CONV1_CHANNELS, c, 3, 3], device));

@@ -70,7 +70,21 @@ fn training_is_deterministic_for_a_seed() {
         let (m, _) = train::train(DatasetKind::Mnist, &tr, &va, &cfg, &default_device(), |_| {});
         to_vec(m.fc2.weight.val())
     };
-    assert_eq!(run(), run());
+    let alone = run();
+    // burn's random stream is one per process: fresh networks built on another thread meanwhile
+    // (as other tests do) must not shift the seeded run's draws.
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let beside = std::thread::scope(|s| {
+        s.spawn(|| {
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                let _ = to_vec(Cnn::new(DatasetKind::Mnist, &default_device()).fc2.weight.val());
+            }
+        });
+        let r = run();
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        r
+    });
+    assert_eq!(alone, beside);
 }
 
 #[test]

@@ -64,6 +64,20 @@ enum Cmd {
         #[arg(long)]
         weights: Option<PathBuf>,
     },
+    /// Ship int8 weights: writes <out>/<dataset>.int8.safetensors (what the page downloads),
+    /// rewrites <out>/<dataset>.safetensors (f16) with exactly the same values, measures the full
+    /// test set and records both files in the model card. Running it again changes nothing.
+    Quantize {
+        #[arg(long, value_parser = parse_kind)]
+        dataset: DatasetKind,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// The weights to quantise (default: the shipped f16 file).
+        #[arg(long)]
+        weights: Option<PathBuf>,
+        #[arg(long, default_value = "pretrained")]
+        out: PathBuf,
+    },
     /// Write weights in the exchange layout (safetensors, PyTorch names, f32).
     Export {
         #[arg(long, value_parser = parse_kind)]
@@ -139,7 +153,8 @@ fn parse_dtype(s: &str) -> std::result::Result<StoreDtype, String> {
     match s {
         "f16" => Ok(StoreDtype::F16),
         "f32" => Ok(StoreDtype::F32),
-        _ => Err(format!("unknown dtype '{s}' (f16 or f32)")),
+        "int8" => Ok(StoreDtype::Int8),
+        _ => Err(format!("unknown dtype '{s}' (f16, f32 or int8)")),
     }
 }
 
@@ -227,7 +242,7 @@ pub fn run(args: Args) -> Result<()> {
                 "test": {"n": test_shipped.n, "accuracy": test_shipped.accuracy, "loss": test_shipped.loss},
                 "test_before_storage_rounding": {"accuracy": test_f32.accuracy, "loss": test_f32.loss},
                 "weights_file": wpath.file_name().map(|n| n.to_string_lossy().to_string()),
-                "weights_dtype": match dtype { StoreDtype::F16 => "f16", StoreDtype::F32 => "f32" },
+                "weights_dtype": match dtype { StoreDtype::F16 => "f16", StoreDtype::F32 => "f32", StoreDtype::Int8 => "int8" },
                 "weights_sha256": hex(&Sha256::digest(&bytes)),
                 "epochs": cfg.epochs,
                 "seed": cfg.seed,
@@ -255,6 +270,51 @@ pub fn run(args: Args) -> Result<()> {
             let test = data::load(dataset, &dir, Split::Test)?;
             let m = train::evaluate(&model, &test, 500);
             println!("{}", json!({"dataset": dataset.id(), "n": m.n, "accuracy": m.accuracy, "loss": m.loss}));
+            Ok(())
+        }
+        Cmd::Quantize { dataset, data_dir, weights: source, out } => {
+            let model = load_weights(dataset, source.as_deref())?;
+            let int8 = WeightSet::from_model(&model).to_safetensors(StoreDtype::Int8)?;
+            let decoded = weights::parse(&int8, Some(dataset))?;
+            let f16 = decoded.to_safetensors(StoreDtype::F16)?;
+            let exact =
+                |b: &[u8]| -> Result<Vec<u8>> { weights::parse(b, Some(dataset))?.to_safetensors(StoreDtype::F32) };
+            if exact(&f16)? != exact(&int8)? {
+                return Err(Error::Weights("the f16 file would not hold the int8 values exactly".into()));
+            }
+            let test = data::load(dataset, &data::resolve_dir(data_dir.as_deref())?, Split::Test)?;
+            let before = train::evaluate(&model, &test, 500);
+            let after = train::evaluate(&decoded.to_model(&default_device()), &test, 500);
+            let id = dataset.id();
+            let (f16_path, int8_path, card_path) = (
+                out.join(format!("{id}.safetensors")),
+                out.join(format!("{id}.int8.safetensors")),
+                out.join(format!("{id}.json")),
+            );
+            let mut card: serde_json::Value = match std::fs::read(&card_path) {
+                Ok(b) => serde_json::from_slice(&b).map_err(|e| Error::file(&card_path, e))?,
+                Err(_) => json!({ "dataset": id }),
+            };
+            if card.get("test_before_int8").is_none() {
+                card["test_before_int8"] = json!({"accuracy": before.accuracy, "loss": before.loss});
+            }
+            card["test"] = json!({"n": after.n, "accuracy": after.accuracy, "loss": after.loss});
+            card["weights_dtype"] = json!("f16");
+            card["weights_sha256"] = json!(hex(&Sha256::digest(&f16)));
+            card["int8"] = json!({
+                "file": format!("{id}.int8.safetensors"),
+                "sha256": hex(&Sha256::digest(&int8)),
+                "scheme": "per-output-channel symmetric int8 weights (q x scale), f32 scales with a 4-bit mantissa, f32 biases; q x scale is exact in f16, so this file and the f16 one load to the same network",
+            });
+            write(&int8_path, &int8)?;
+            write(&f16_path, &f16)?;
+            write(&card_path, format!("{}\n", serde_json::to_string_pretty(&card).unwrap_or_default()).as_bytes())?;
+            eprintln!("wrote {}, {} and {}", int8_path.display(), f16_path.display(), card_path.display());
+            println!(
+                "{}",
+                json!({"dataset": id, "n": after.n, "accuracy": after.accuracy, "loss": after.loss,
+                       "accuracy_before": before.accuracy, "int8_bytes": int8.len(), "f16_bytes": f16.len()})
+            );
             Ok(())
         }
         Cmd::Export { dataset, weights, out } => {

@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 wasm-pack build --target web --release --no-pack --out-dir www/pkg -- --no-default-features
 mkdir -p www/pretrained
-cp pretrained/mnist.safetensors pretrained/cifar10.safetensors pretrained/*.json www/pretrained/
+# The page downloads the int8 files; the f16 ones stay for visitors who want them.
+cp pretrained/*.safetensors pretrained/*.json www/pretrained/
 ls -l www/pkg/*.wasm | awk '{printf "[build] %s: %.0f KB raw", $9, $5/1024}'
 gzip -9 -c www/pkg/*.wasm | wc -c | awk '{printf ", %.0f KB gzip\n", $1/1024}'

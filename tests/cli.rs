@@ -146,6 +146,36 @@ fn eval_prints_one_json_line_and_export_round_trips() {
 }
 
 #[test]
+fn quantize_reproduces_the_shipped_files_and_card() {
+    // The shipped f16 weights already lie on the int8 grid: quantising them again writes the very
+    // files in pretrained/, and the card records the full test set measured on them.
+    let out = tmp("quantized");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::copy("pretrained/mnist.json", out.join("mnist.json")).unwrap();
+    let (ok, stdout, err) = saliency(&["quantize", "--dataset", "mnist", "--out", out.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let j: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!((j["n"].as_u64(), j["accuracy"].as_f64()), (Some(10000), j["accuracy_before"].as_f64()));
+    assert!(j["accuracy"].as_f64().unwrap() >= 0.9912, "{j}");
+    for f in ["mnist.int8.safetensors", "mnist.safetensors", "mnist.json"] {
+        assert!(
+            std::fs::read(out.join(f)).unwrap() == std::fs::read(Path::new("pretrained").join(f)).unwrap(),
+            "{f} differs"
+        );
+    }
+    let card: serde_json::Value = serde_json::from_slice(&std::fs::read("pretrained/mnist.json").unwrap()).unwrap();
+    assert_eq!(card["test"]["accuracy"], j["accuracy"]);
+    let int8 = out.join("mnist.int8.safetensors");
+    let (ok, eval, _) = saliency(&["eval", "--dataset", "mnist", "--weights", int8.to_str().unwrap()]);
+    assert!(ok);
+    let e: serde_json::Value = serde_json::from_str(eval.trim()).unwrap();
+    assert_eq!(
+        (e["accuracy"].clone(), e["loss"].clone()),
+        (card["test"]["accuracy"].clone(), card["test"]["loss"].clone())
+    );
+}
+
+#[test]
 fn evaluate_prints_a_json_line_per_image_and_method_then_a_summary() {
     let data = common::data_dir();
     let csv = tmp("eval.csv");

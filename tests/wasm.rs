@@ -11,8 +11,11 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_dedicated_worker);
 
-const MNIST: &[u8] = include_bytes!("../pretrained/mnist.safetensors");
-const CIFAR: &[u8] = include_bytes!("../pretrained/cifar10.safetensors");
+// What the page downloads; the f16 files hold the same network (checked below).
+const MNIST: &[u8] = include_bytes!("../pretrained/mnist.int8.safetensors");
+const CIFAR: &[u8] = include_bytes!("../pretrained/cifar10.int8.safetensors");
+const MNIST_F16: &[u8] = include_bytes!("../pretrained/mnist.safetensors");
+const CIFAR_F16: &[u8] = include_bytes!("../pretrained/cifar10.safetensors");
 const FIXTURE: &[u8] = include_bytes!("fixtures/parity.safetensors");
 
 fn fixture(name: &str) -> Vec<f32> {
@@ -45,6 +48,16 @@ fn classifies_bundled_digits_and_matches_native_gradients() {
         let g = model.gradient(img, label as f64).expect("gradient");
         let d = max_abs_diff(&g, &grads[k * 784..(k + 1) * 784]);
         assert!(d <= 1e-5, "digit {k}: gradient differs from native by {d}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn int8_and_f16_files_give_the_same_answers() {
+    for (dataset, int8, f16) in [("mnist", MNIST, MNIST_F16), ("cifar10", CIFAR, CIFAR_F16)] {
+        let (a, b) = (Model::new(int8, Some(dataset.into())).unwrap(), Model::new(f16, Some(dataset.into())).unwrap());
+        let img = fixture(&format!("{dataset}/image"));
+        assert!(a.predict(&img).unwrap() == b.predict(&img).unwrap(), "{dataset}: probabilities differ");
+        assert!(a.gradient(&img, 3.0).unwrap() == b.gradient(&img, 3.0).unwrap(), "{dataset}: gradients differ");
     }
 }
 

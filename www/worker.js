@@ -12,7 +12,8 @@ const downloads = new Map(); // model key -> Promise of the shipped weights' byt
 /** The shipped weights of `key`, fetched once (a failed fetch is forgotten, so a retry refetches). */
 function download(key) {
   if (!downloads.has(key)) {
-    const bytes = fetch(`pretrained/${key}.safetensors`).then(async (res) => {
+    // int8: half the f16 bytes, and the very same network (see src/weights.rs).
+    const bytes = fetch(`pretrained/${key}.int8.safetensors`).then(async (res) => {
       if (!res.ok) throw new Error(`could not fetch the ${key} weights (HTTP ${res.status})`);
       return new Uint8Array(await res.arrayBuffer());
     });

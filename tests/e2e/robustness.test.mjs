@@ -261,7 +261,7 @@ describe('rapid switching and failures', () => {
   test('weights that arrive as garbage give an error naming them; retry works', async () => {
     const { page, context } = await site.open();
     let garbage = true;
-    await context.route('**/pretrained/cifar10.safetensors', (route) => (garbage
+    await context.route('**/pretrained/cifar10.int8.safetensors', (route) => (garbage
       ? route.fulfill({ status: 200, contentType: 'application/octet-stream', body: Buffer.from('\x10\x00\x00\x00\x00\x00\x00\x00{"oops": tru}   garbage') })
       : route.continue()));
     await page.check('input[name="dataset"][value="cifar10"]');

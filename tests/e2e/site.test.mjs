@@ -233,7 +233,7 @@ describe('the demo page', () => {
   test('weights that fail to load show an error with a retry that works', async () => {
     const { page, context } = await open();
     let fail = true;
-    await context.route('**/pretrained/cifar10.safetensors', (route) => (fail ? route.fulfill({ status: 503, body: 'down' }) : route.continue()));
+    await context.route('**/pretrained/cifar10.int8.safetensors', (route) => (fail ? route.fulfill({ status: 503, body: 'down' }) : route.continue()));
     await page.check('input[name="dataset"][value="cifar10"]');
     await page.waitForSelector('#error:not([hidden])');
     assert.match(await page.textContent('#error-text'), /HTTP 503/);

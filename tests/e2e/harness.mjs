@@ -46,16 +46,35 @@ export function useSite({ extraArgs = [] } = {}) {
 
 /** Waits until a map is shown and no computation is running. */
 export async function settled(page) {
-  await page.waitForFunction(() => document.getElementById('figure-title').textContent.includes('target =')
-    && !document.body.classList.contains('busy'), null, { timeout: 120_000 });
+  try {
+    await page.waitForFunction(() => document.getElementById('figure-title').textContent.includes('target =')
+      && !document.body.classList.contains('busy'), null, { timeout: 120_000 });
+  } catch (e) {
+    throw new Error(`${e.message}\npage state: ${JSON.stringify(await pageState(page))}`);
+  }
+}
+
+/** What a user would see when a wait fails: the status line, the title, the error banner. */
+async function pageState(page) {
+  return page.evaluate(() => ({
+    status: document.getElementById('status')?.textContent,
+    title: document.getElementById('figure-title')?.textContent,
+    busy: document.body.classList.contains('busy'),
+    mapsShown: document.body.dataset.mapsShown,
+    error: document.getElementById('error')?.hidden === false ? document.getElementById('error-text')?.textContent : null,
+  })).catch((e) => `unreadable (${e.message})`);
 }
 
 /** Runs `action` and waits for the map it triggers (the page counts the maps it has drawn). */
 export async function recompute(page, action) {
   const before = await page.evaluate(() => document.body.dataset.mapsShown);
   await action();
-  await page.waitForFunction((n) => !document.body.classList.contains('busy') && document.body.dataset.mapsShown !== n,
-    before, { timeout: 120_000 });
+  try {
+    await page.waitForFunction((n) => !document.body.classList.contains('busy') && document.body.dataset.mapsShown !== n,
+      before, { timeout: 120_000 });
+  } catch (e) {
+    throw new Error(`${e.message}\npage state: ${JSON.stringify(await pageState(page))}`);
+  }
 }
 
 export const pixels = (page, id) => page.evaluate((id) => {

@@ -24,12 +24,32 @@ const version = browser.version();
 // ---------- page opened -> first map, and the bytes it downloaded ----------
 async function firstMap() {
   const context = await browser.newContext();
+  // Milestones on the way to the first map, from the page's side of the worker's messages.
+  await context.addInitScript(() => {
+    const at = (name) => { window.milestones[name] ??= performance.now(); };
+    window.milestones = {};
+    const { postMessage } = Worker.prototype;
+    Worker.prototype.postMessage = function (m, ...rest) {
+      at(`post ${m?.type}`);
+      return postMessage.call(this, m, ...rest);
+    };
+    document.addEventListener('DOMContentLoaded', () => new MutationObserver(() => {
+      if (/model ready/.test(document.getElementById('status')?.textContent)) at('model ready');
+    }).observe(document.getElementById('status'), { childList: true, subtree: true, characterData: true }));
+  });
   const page = await context.newPage();
   const urls = [];
   context.on('request', (r) => urls.push(r.url()));
   await page.goto(`${base}www/`);
   await page.waitForFunction(() => Number(document.body.dataset.mapsShown ?? 0) >= 1, null, { timeout: 60_000 });
-  const ms = await page.evaluate(() => performance.now());
+  const [ms, m] = await page.evaluate(() => [performance.now(), window.milestones]);
+  const phases = {
+    'the page\'s modules load and run (the worker starts)': m['post registry'],
+    'the worker compiles the WASM and answers': m['post load'] - m['post registry'],
+    'the model loads (weights, Model, warm-up)': m['model ready'] - m['post load'],
+    'the page prepares the input': m['post explain'] - m['model ready'],
+    'the first map and its curves are computed and drawn': ms - m['post explain'],
+  };
   const files = [...new Set(urls)].filter((u) => u.startsWith(base)).map((u) => new URL(u).pathname.slice(1));
   const bytes = files.map((f) => {
     const p = `${ROOT}${decodeURIComponent(f).replace(/\/$/, '/index.html')}`;
@@ -37,7 +57,7 @@ async function firstMap() {
     return { file: f, raw: body.length, gzip: gzipSync(body, { level: 9 }).length };
   });
   await context.close();
-  return { ms, bytes };
+  return { ms, bytes, phases };
 }
 const opens = [];
 for (let i = 0; i < 5; i++) opens.push(await firstMap());
@@ -232,6 +252,8 @@ const size = { wasmRaw: wasm.length, wasmGzip: gzipSync(wasm, { level: 9 }).leng
 const firstMapGzip = download.reduce((s, f) => s + f.gzip, 0);
 
 const pad = (s, n) => String(s).padEnd(n);
+const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
+const firstMapPhases = Object.fromEntries(Object.keys(opens[0].phases).map((p) => [p, median(opens.map((o) => o.phases[p]))]));
 console.log(`\nChromium ${version}, ${process.env.BENCH_MACHINE ?? `${(await import('node:os')).cpus().length} cores`}, medians of ${reps} runs after warm-up (fewer for the slow ones)\n`);
 // The targets of issues 9 and 10 (one worker), to say by how much each is missed.
 const TARGETS = {
@@ -246,7 +268,8 @@ for (const r of timings) {
   r.target = TARGETS[r.dataset]?.[r.what] ?? null;
   console.log(`${pad(r.dataset, 9)}${pad(r.what, 46)}${pad(r.ms.toFixed(2), 10)}${pad(verdict(r.ms, r.target), 20)}${r.note}`);
 }
-console.log(`\npage opened -> first map: ${openMs.toFixed(0)} ms (median of 5 fresh contexts, local server; target ${verdict(openMs, 400)})`);
+console.log(`\npage opened -> first map: ${openMs.toFixed(0)} ms (median of 5 fresh contexts, local server; target ${verdict(openMs, 400)}):`);
+for (const [phase, ms] of Object.entries(firstMapPhases)) console.log(`  ${pad(phase, 56)}${ms.toFixed(0)} ms (median)`);
 console.log(`WASM: ${(size.wasmRaw / 1024).toFixed(0)} KB raw, ${(size.wasmGzip / 1024).toFixed(0)} KB gzip (target ${verdict(size.wasmGzip / 1024, 450)})`);
 console.log(`first MNIST map downloads ${(firstMapGzip / 1024).toFixed(0)} KB gzip in ${download.length} files (target ${verdict(firstMapGzip / 1024, 1024)}):`);
 for (const f of download.sort((a, b) => b.gzip - a.gzip)) console.log(`  ${pad(f.file, 44)}${(f.gzip / 1024).toFixed(1)} KB gzip`);
@@ -268,5 +291,5 @@ for (const r of tfjs.rows) {
     console.log(`${pad(r.dataset, 9)}${pad(r.what, 24)}${pad(r.tfjs.toFixed(2), 10)}${pad(r.ours.toFixed(2), 10)}${(r.tfjs / r.ours).toFixed(1)}×`);
   }
 }
-writeFileSync(out, JSON.stringify({ chromium: version, reps, timings, pooled, tfjs, openMs, size, download, firstMapGzip }, null, 2));
+writeFileSync(out, JSON.stringify({ chromium: version, reps, timings, pooled, tfjs, openMs, firstMapPhases, size, download, firstMapGzip }, null, 2));
 console.log(`\nwrote ${out}`);

@@ -270,6 +270,18 @@ describe('the demo page', () => {
     assert.deepEqual((await answer(page)).percents, mine.percents);
     await recompute(page, () => page.check('input[name="dataset"][value="custom"]'));
     assert.match(await page.textContent('#model-card'), /your weights/);
+    // An int8 file (weights as int8 with per-channel scales) loads too, and answers as the shipped MNIST model.
+    const int8 = { name: 'my-mnist.int8.safetensors', mimeType: 'application/octet-stream', buffer: readFileSync(`${ROOT}pretrained/mnist.int8.safetensors`) };
+    await recompute(page, () => page.setInputFiles('#weights-file', int8));
+    await settled(page);
+    assert.match(await page.textContent('#model-card'), /your weights “my-mnist\.int8\.safetensors” \(MNIST-shaped\)/);
+    await pick(page, 12);
+    const mineInt8 = await answer(page);
+    assert.match(mineInt8.title, /^MNIST target = /);
+    await recompute(page, () => page.check('input[name="dataset"][value="mnist"]'));
+    await pick(page, 12);
+    const shipped = await answer(page);
+    assert.deepEqual([shipped.title, shipped.percents], [mineInt8.title, mineInt8.percents]);
     assert.deepEqual(foreign, []);
     assert.deepEqual(errors, []);
     await context.close();

@@ -165,13 +165,10 @@ const MIN_SCALE: f64 = 1.0 / (1u32 << 21) as f64;
 fn quantize_channel(w: &[f32]) -> (Vec<i8>, f32) {
     let max = w.iter().fold(0f64, |m, v| m.max(f64::from(v.abs())));
     let first = round_up_4bit((max / 127.0).max(MIN_SCALE));
-    let fits = |s: f64| w.iter().all(|v| (f64::from(*v) / s).fract() == 0.0);
+    let fits = |s: &f64| w.iter().all(|v| (f64::from(*v) / s).fract() == 0.0);
     // A grid that fits leaves max/s in 113..=127: the scale was at most 1/8 above max/127.
-    let mut s = first;
-    while s * 113.0 <= max && !fits(s) {
-        s = next_4bit(s);
-    }
-    let s = if fits(s) { s } else { first };
+    let candidates = std::iter::successors(Some(first), |s| Some(next_4bit(*s)));
+    let s = candidates.take_while(|s| *s == first || s * 113.0 <= max).find(fits).unwrap_or(first);
     (w.iter().map(|v| (f64::from(*v) / s).round() as i8).collect(), s as f32)
 }
 

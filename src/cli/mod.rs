@@ -277,9 +277,8 @@ pub fn run(args: Args) -> Result<()> {
             let int8 = WeightSet::from_model(&model).to_safetensors(StoreDtype::Int8)?;
             let decoded = weights::parse(&int8, Some(dataset))?;
             let f16 = decoded.to_safetensors(StoreDtype::F16)?;
-            let exact =
-                |b: &[u8]| -> Result<Vec<u8>> { weights::parse(b, Some(dataset))?.to_safetensors(StoreDtype::F32) };
-            if exact(&f16)? != exact(&int8)? {
+            let exact = decoded.to_safetensors(StoreDtype::F32)?;
+            if weights::parse(&f16, Some(dataset))?.to_safetensors(StoreDtype::F32)? != exact {
                 return Err(Error::Weights("the f16 file would not hold the int8 values exactly".into()));
             }
             let test = data::load(dataset, &data::resolve_dir(data_dir.as_deref())?, Split::Test)?;

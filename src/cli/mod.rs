@@ -303,7 +303,7 @@ pub fn run(args: Args) -> Result<()> {
             card["int8"] = json!({
                 "file": format!("{id}.int8.safetensors"),
                 "sha256": hex(&Sha256::digest(&int8)),
-                "scheme": "per-output-channel symmetric int8 weights (q x scale), f32 scales with a 4-bit mantissa, f32 biases; q x scale is exact in f16, so this file and the f16 one load to the same network",
+                "scheme": "per-output-channel symmetric int8 weights of conv2, fc1 and fc2 (q x scale), f32 scales with a 4-bit mantissa; conv1 weights and all biases f32; q x scale is exact in f16, so this file and the f16 one load to the same network",
             });
             write(&int8_path, &int8)?;
             write(&f16_path, &f16)?;

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 wasm-pack build --target web --release --no-pack --out-dir www/pkg -- --no-default-features
+node scripts/strip-wasm.mjs www/pkg/saliency_bg.wasm
 mkdir -p www/pretrained
 # The page downloads the int8 files; the f16 ones stay for visitors who want them.
 cp pretrained/*.safetensors pretrained/*.json www/pretrained/

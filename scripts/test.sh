@@ -15,7 +15,7 @@ cargo clippy --all-targets -- -D warnings
 step "native: cargo test --features ndarray (fuzz seeds and former crashes replayed by tests/fuzz_corpus.rs)"
 cargo test --features ndarray
 
-step "page code: node --test tests/js/ (property tests of the pixel preparation)"
+step "page code: node --test tests/js/ (property tests of the pixel preparation; the WASM stripper)"
 node --test tests/js/
 
 step "wasm: wasm-pack test --headless --chrome (in a dedicated worker)"

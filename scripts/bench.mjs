@@ -33,16 +33,23 @@ async function firstMap() {
       at(`post ${m?.type}`);
       return postMessage.call(this, m, ...rest);
     };
-    document.addEventListener('DOMContentLoaded', () => new MutationObserver(() => {
-      if (/model ready/.test(document.getElementById('status')?.textContent)) at('model ready');
-    }).observe(document.getElementById('status'), { childList: true, subtree: true, characterData: true }));
+    document.addEventListener('DOMContentLoaded', () => {
+      new MutationObserver(() => {
+        if (/model ready/.test(document.getElementById('status')?.textContent)) at('model ready');
+      }).observe(document.getElementById('status'), { childList: true, subtree: true, characterData: true });
+      new MutationObserver(() => {
+        if (document.body.dataset.mapsShown && !window.firstMap) window.firstMap = { ms: performance.now(), wall: Date.now() };
+      }).observe(document.body, { attributes: true, attributeFilter: ['data-maps-shown'] });
+    });
   });
   const page = await context.newPage();
-  const urls = [];
-  context.on('request', (r) => urls.push(r.url()));
+  // What the first map downloads: the requests made before it was drawn (the gallery's rest follows it).
+  const requests = [];
+  context.on('request', (r) => requests.push({ url: r.url(), wall: Date.now() }));
   await page.goto(`${base}www/`);
-  await page.waitForFunction(() => Number(document.body.dataset.mapsShown ?? 0) >= 1, null, { timeout: 60_000 });
-  const [ms, m] = await page.evaluate(() => [performance.now(), window.milestones]);
+  await page.waitForFunction(() => window.firstMap, null, { timeout: 60_000 });
+  const [{ ms, wall }, m] = await page.evaluate(() => [window.firstMap, window.milestones]);
+  const urls = requests.filter((r) => r.wall <= wall).map((r) => r.url);
   const phases = {
     'the page\'s modules load and run (the worker starts)': m['post registry'],
     'the worker compiles the WASM and answers': m['post load'] - m['post registry'],

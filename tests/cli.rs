@@ -176,6 +176,29 @@ fn quantize_reproduces_the_shipped_files_and_card() {
 }
 
 #[test]
+fn gallery_reproduces_the_shipped_test_images() {
+    // The page's bundled images come from this command: the shipped files are its output, and the
+    // first image the page shows before the gallery downloads is the gallery's first.
+    let out = tmp("gallery");
+    for d in ["mnist", "cifar10"] {
+        let (ok, _, err) = saliency(&["gallery", "--dataset", d, "--out", out.to_str().unwrap()]);
+        assert!(ok, "{err}");
+        let shipped = Path::new("www/gallery");
+        for f in [format!("{d}.bin"), format!("{d}.json")] {
+            assert!(std::fs::read(out.join(&f)).unwrap() == std::fs::read(shipped.join(&f)).unwrap(), "{f} differs");
+        }
+        let meta: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(shipped.join(format!("{d}.json"))).unwrap()).unwrap();
+        let first: Vec<u8> = serde_json::from_value(meta["firstImage"].clone()).unwrap();
+        let per = meta["side"].as_u64().unwrap().pow(2) * meta["channels"].as_u64().unwrap();
+        let bin = std::fs::read(shipped.join(format!("{d}.bin"))).unwrap();
+        assert_eq!(first.len() as u64, per);
+        assert_eq!(first[..], bin[..first.len()]);
+        assert_eq!(bin.len() as u64, per * meta["count"].as_u64().unwrap());
+    }
+}
+
+#[test]
 fn evaluate_prints_a_json_line_per_image_and_method_then_a_summary() {
     let data = common::data_dir();
     let csv = tmp("eval.csv");

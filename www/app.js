@@ -2,7 +2,7 @@
 // method menu, parameters, dataset titles and class names come from the Rust registry.
 import { loadColormaps, paintImage } from './colormap.js';
 import { buildControls, methodOptions, postOptions, recomputeControls, sanityDepth, showMethodParams, isSigned } from './controls.js';
-import { loadGallery, renderGallery, setupPad, setupTabs, setupUpload } from './inputs.js';
+import { firstGalleryInput, loadGallery, loadGalleryMeta, renderGallery, setupPad, setupTabs, setupUpload } from './inputs.js';
 import { engine, lane, pool, state, title } from './state.js';
 import { $, acceptFiles, hideError, setStatus, showError } from './ui.js';
 import { drawBars, exportPng, render, runCompare } from './views.js';
@@ -40,19 +40,52 @@ async function switchModel(key, pick = null) {
   $('compare-panel').hidden = true;
   document.body.dataset.dataset = dataset;
   $('model-card').replaceChildren(...modelCard(key, dataset));
+  // Another data set's thumbs would hand this model images of the wrong shape.
+  if ($('gallery').dataset.dataset !== dataset) {
+    $('gallery').replaceChildren();
+    $('gallery').setAttribute('aria-busy', 'true');
+  }
+  let meta;
   try {
-    const [, g] = await Promise.all([ensureModel(key, dataset), loadGallery(dataset)]);
-    if (state.model !== key) return;
-    refreshDream();
-    setStatus(key === 'custom' ? `Your weights (${state.custom.name}) ready.` : `${title(dataset)} model ready.`);
-    renderGallery(g, setInput);
-    if (pick) pick();
-    else $('gallery').querySelector('.thumb')?.click();
+    [, meta] = await Promise.all([ensureModel(key, dataset), loadGalleryMeta(dataset)]);
   } catch (err) {
     showError(`Could not load the ${title(dataset)} model: ${err.message}`, () => switchModel(key));
     setStatus('Model not loaded.');
+    return;
+  }
+  if (state.model !== key) return;
+  refreshDream();
+  setStatus(key === 'custom' ? `Your weights (${state.custom.name}) ready.` : `${title(dataset)} model ready.`);
+  if (pick || state.gallery[dataset]) {
+    // A link may name any test image, which needs the whole gallery; a downloaded one costs nothing.
+    if (!(await showGallery(dataset)) || state.model !== key) return;
+    if (pick) pick();
+    else $('gallery').querySelector('.thumb')?.click();
+  } else {
+    // The first map comes from the gallery's description; the rest of the gallery downloads after it.
+    const shown = nextMap();
+    setInput(firstGalleryInput(meta));
+    await shown;
+    if (state.model === key) await showGallery(dataset);
   }
 }
+
+/** Downloads (once) and shows the data set's gallery; false if it could not. */
+async function showGallery(dataset) {
+  try {
+    const g = await loadGallery(dataset);
+    if (state.dataset === dataset) renderGallery(g, setInput);
+    return true;
+  } catch (err) {
+    showError(`Could not load the test images: ${err.message}`, () => showGallery(dataset));
+    return false;
+  }
+}
+
+/** Waiters for the main lane's next answer (a map or an error). */
+const mapWaiters = [];
+const nextMap = () => new Promise((ok) => mapWaiters.push(ok));
+const mapSettled = () => { for (const ok of mapWaiters.splice(0)) ok(); };
 
 function modelCard(key, dataset) {
   if (key === 'custom') {
@@ -122,10 +155,11 @@ function update() {
     () => pool.explain(model, input.image, options, request.post, extra),
     (r) => {
       document.body.classList.remove('busy');
-      if (state.input !== input || state.model !== model) return;
+      if (state.input !== input || state.model !== model) return mapSettled();
       hideError();
       state.result = { ...r, input, request };
       render(setTarget);
+      mapSettled();
       if (input.live) return; // the pen is still down: links, grid and curves wait for the final map
       syncUrl();
       if (!$('compare-panel').hidden) runCompare();
@@ -134,6 +168,7 @@ function update() {
       document.body.classList.remove('busy');
       $('timing').textContent = '';
       showError(`Could not compute the map: ${err.message}`, update);
+      mapSettled();
     },
   );
 }
@@ -166,7 +201,7 @@ async function openLink(hash) {
     markShown();
   };
   if (state.model !== s.dataset || !state.input) await switchModel(s.dataset, pick);
-  else pick();
+  else if (await showGallery(state.dataset)) pick();
   if (s.q.get('cmp') === '1') runCompare();
   else $('compare-panel').hidden = true;
   return true;

@@ -6,26 +6,50 @@ import { state } from './state.js';
 import { $, acceptFiles, hideError, showError } from './ui.js';
 
 // ---------- gallery ----------
+async function get(file, as) {
+  const r = await fetch(`gallery/${file}`);
+  if (!r.ok) throw new Error(`gallery/${file}: HTTP ${r.status}`);
+  return r[as]();
+}
+
+/** The gallery's description, which carries its first image: the first map needs nothing more. */
+export function loadGalleryMeta(dataset) {
+  state.galleryMeta[dataset] ??= get(`${dataset}.json`, 'json').catch((err) => {
+    delete state.galleryMeta[dataset];
+    throw err;
+  });
+  return state.galleryMeta[dataset];
+}
+
 export async function loadGallery(dataset) {
   if (state.gallery[dataset]) return state.gallery[dataset];
-  const get = async (file, as) => {
-    const r = await fetch(`gallery/${file}`);
-    if (!r.ok) throw new Error(`gallery/${file}: HTTP ${r.status}`);
-    return r[as]();
-  };
-  const [meta, bin] = await Promise.all([get(`${dataset}.json`, 'json'), get(`${dataset}.bin`, 'arrayBuffer')]);
+  const [meta, bin] = await Promise.all([loadGalleryMeta(dataset), get(`${dataset}.bin`, 'arrayBuffer')]);
   state.gallery[dataset] = { meta, pixels: new Uint8Array(bin) };
   return state.gallery[dataset];
 }
 
+const toImage = (bytes) => Float32Array.from(bytes, (v) => v / 255);
+
 function galleryImage(g, k) {
   const per = g.meta.side * g.meta.side * g.meta.channels;
-  return Float32Array.from(g.pixels.subarray(k * per, (k + 1) * per), (v) => v / 255);
+  return toImage(g.pixels.subarray(k * per, (k + 1) * per));
 }
 
+/** The input a click on the gallery's k-th thumb gives. */
+function galleryInput(meta, image, k) {
+  const index = meta.indices[k];
+  return { image, label: meta.labels[k], name: `test image ${index}`, galleryIndex: index };
+}
+
+/** The gallery's first image as an input, from its description alone. */
+export const firstGalleryInput = (meta) => galleryInput(meta, toImage(meta.firstImage), 0);
+
+/** The thumbs; the one showing the current input (if any) is marked pressed. */
 export function renderGallery(g, onInput) {
   const root = $('gallery');
   root.replaceChildren();
+  root.removeAttribute('aria-busy');
+  root.dataset.dataset = g.meta.dataset;
   const { side, channels, classNames } = g.meta;
   g.meta.indices.forEach((index, k) => {
     const label = g.meta.labels[k];
@@ -33,6 +57,7 @@ export function renderGallery(g, onInput) {
     b.type = 'button';
     b.className = 'thumb';
     b.dataset.index = index;
+    b.setAttribute('aria-pressed', String(state.input?.galleryIndex === index));
     b.setAttribute('aria-label', `Test image ${index}, true label ${classNames[label]}`);
     const c = document.createElement('canvas');
     c.className = 'pixelated';
@@ -43,7 +68,7 @@ export function renderGallery(g, onInput) {
     b.addEventListener('click', () => {
       root.querySelectorAll('.thumb[aria-pressed="true"]').forEach((t) => t.setAttribute('aria-pressed', 'false'));
       b.setAttribute('aria-pressed', 'true');
-      onInput({ image: galleryImage(g, k), label, name: `test image ${index}`, galleryIndex: index });
+      onInput(galleryInput(g.meta, galleryImage(g, k), k));
     });
     root.append(b);
   });

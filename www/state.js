@@ -10,7 +10,8 @@ export const state = {
   registry: [], // the methods, from Rust (registry())
   datasets: {}, // id -> {title, side, channels, classNames}, from Rust (datasets())
   info: {}, // model key -> model info once its weights are loaded
-  gallery: {}, // dataset -> {meta, pixels}
+  galleryMeta: {}, // dataset -> promise of the gallery's description (with its first image)
+  gallery: {}, // dataset -> {meta, pixels} once the whole gallery has downloaded
   input: null, // {image: Float32Array, label: number|null, name, note}
   target: null, // null = the predicted class
   result: null,

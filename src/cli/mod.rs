@@ -365,6 +365,8 @@ pub fn run(args: Args) -> Result<()> {
                 "labels": subset.labels,
                 "classNames": dataset.class_names(),
                 "source": "test split; pixels are u8, H x W x C, image after image",
+                // The page shows the first image's map before it downloads the rest of the gallery.
+                "firstImage": subset.images[..dataset.side() * dataset.side() * dataset.channels()],
             });
             write(&out.join(format!("{}.json", dataset.id())), format!("{meta}\n").as_bytes())?;
             eprintln!("wrote {} images to {}", indices.len(), out.display());

@@ -22,6 +22,38 @@ describe('the demo page', () => {
     await context.close();
   });
 
+  test("the first map needs none of the gallery's images; they follow, the first one marked", async () => {
+    // The gallery's images are held back until the first map is drawn: were they needed for it,
+    // the page would wait forever.
+    const context = await site.browser.newContext({ viewport: { width: 1280, height: 1000 } });
+    let release;
+    const released = new Promise((ok) => { release = ok; });
+    const held = [];
+    await context.route('**/gallery/*.bin', async (route) => { held.push(route.request().url()); await released; await route.continue(); });
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(site.base);
+    await settled(page);
+    const first = await answer(page);
+    assert.equal(first.title, 'MNIST target = 7');
+    assert.equal(await page.locator('#gallery .thumb').count(), 0);
+    assert.equal(await page.getAttribute('#gallery', 'aria-busy'), 'true');
+    assert.ok(distinctColors(await pixels(page, 'view-heatmap')) > 10);
+    release();
+    await page.waitForSelector('#gallery .thumb[aria-pressed="true"]');
+    assert.deepEqual(held.map((u) => new URL(u).pathname), ['/gallery/mnist.bin']);
+    assert.equal(await page.locator('#gallery .thumb').count(), 150);
+    assert.deepEqual(await page.$$eval('#gallery .thumb[aria-pressed="true"]', (ts) => ts.map((t) => t.dataset.index)), ['0']);
+    // The thumb is the image the first map was of: choosing it again gives the same answer.
+    await page.click('#gallery .thumb[data-index="12"]');
+    await settled(page);
+    await pick(page, 0);
+    assert.deepEqual(await answer(page), first);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test("classifies the tutorial's MNIST digits correctly and draws a map for each", async () => {
     const { page, context, errors } = await open();
     for (const i of TUTORIAL_INDICES) {

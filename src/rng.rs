@@ -6,13 +6,15 @@ pub struct Rng {
     spare: Option<f64>,
 }
 
+const GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
+
 impl Rng {
     pub fn new(seed: u64) -> Self {
-        Rng { state: seed ^ 0x9E37_79B9_7F4A_7C15, spare: None }
+        Rng { state: seed ^ GAMMA, spare: None }
     }
 
     pub fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        self.state = self.state.wrapping_add(GAMMA);
         let mut z = self.state;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -42,9 +44,46 @@ impl Rng {
         r * t.cos()
     }
 
+    /// Moves on as if `n` normals had been drawn, without computing them: SplitMix64's state is a
+    /// counter, so whole Box-Muller pairs are skipped in one step. A worker computing a share of
+    /// SmoothGrad's samples skips the others' noise this way.
+    pub fn skip_normals(&mut self, mut n: usize) {
+        if n > 0 && self.spare.take().is_some() {
+            n -= 1;
+        }
+        self.state = self.state.wrapping_add(GAMMA.wrapping_mul(2 * (n / 2) as u64));
+        if n % 2 == 1 {
+            self.normal();
+        }
+    }
+
     pub fn shuffle<T>(&mut self, v: &mut [T]) {
         for i in (1..v.len()).rev() {
             v.swap(i, self.below(i + 1));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Rng;
+
+    #[test]
+    fn skipping_normals_lands_where_drawing_them_does() {
+        for start in 0..3 {
+            for n in [0, 1, 2, 3, 784, 785, 3072] {
+                let (mut drawn, mut skipped) = (Rng::new(7), Rng::new(7));
+                for _ in 0..start {
+                    drawn.normal();
+                    skipped.normal();
+                }
+                for _ in 0..n {
+                    drawn.normal();
+                }
+                skipped.skip_normals(n);
+                let next = |r: &mut Rng| [r.normal(), r.normal(), r.normal(), r.uniform()];
+                assert_eq!(next(&mut drawn), next(&mut skipped), "start {start}, n {n}");
+            }
         }
     }
 }

@@ -43,8 +43,7 @@ pub struct SmoothGrad {
 
 impl SmoothGrad {
     /// Per image, the sums over samples `range` of a (|a| for `abs`) and of a^2, in f64. The noise
-    /// of every sample is drawn whether or not it is in the range, so sample s sees the same noise
-    /// in any split.
+    /// of samples outside the range is skipped over, so sample s sees the same noise in any split.
     fn sums(
         &self,
         net: &Network,
@@ -71,12 +70,11 @@ impl SmoothGrad {
                 let mut noisy = Vec::with_capacity(b * per);
                 let mut kept = 0;
                 for s in done..done + b {
-                    let copy = img.iter().map(|&v| v + (sigma * rng.normal()) as f32);
                     if range.contains(&s) {
-                        noisy.extend(copy);
+                        noisy.extend(img.iter().map(|&v| v + (sigma * rng.normal()) as f32));
                         kept += 1;
                     } else {
-                        copy.for_each(drop);
+                        rng.skip_normals(per);
                     }
                 }
                 done += b;

@@ -62,9 +62,12 @@ function randomModel(key, depth) {
 
 const galleries = new Map(); // dataset -> Float32Array of the bundled test images
 
+let methodInfo = null; // the registry's methods, built once: every map asks
+
 /** Methods that draw baselines from data (expected gradients) get the bundled gallery. */
 async function withReferences(model, options) {
-  const info = registry().find((m) => m.id === options.method);
+  methodInfo ??= registry();
+  const info = methodInfo.find((m) => m.id === options.method);
   if (!info?.params.some((p) => p.key === 'references') || options.references) return options;
   if (!galleries.has(model.dataset)) {
     const res = await fetch(`gallery/${model.dataset}.bin`);

@@ -55,7 +55,7 @@ async function firstMap() {
     'the worker compiles the WASM and answers': m['post load'] - m['post registry'],
     'the model loads (weights, Model, warm-up)': m['model ready'] - m['post load'],
     'the page prepares the input': m['post explain'] - m['model ready'],
-    'the first map and its curves are computed and drawn': ms - m['post explain'],
+    'the first map is computed and drawn (its curves follow)': ms - m['post explain'],
   };
   const files = [...new Set(urls)].filter((u) => u.startsWith(base)).map((u) => new URL(u).pathname.slice(1));
   const bytes = files.map((f) => {

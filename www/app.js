@@ -5,7 +5,7 @@ import { buildControls, methodOptions, postOptions, recomputeControls, sanityDep
 import { firstGalleryInput, loadGallery, loadGalleryMeta, renderGallery, setupPad, setupTabs, setupUpload } from './inputs.js';
 import { engine, lane, pool, state, title } from './state.js';
 import { $, acceptFiles, hideError, setStatus, showError } from './ui.js';
-import { drawBars, exportPng, render, runCompare } from './views.js';
+import { drawBars, exportPng, render, runCompare, showCurves } from './views.js';
 import { refreshDream, setupDream } from './dream.js';
 import { evalOptions, renderAgreement, renderRandomisation } from './evaluation.js';
 import { setupErase } from './erase.js';
@@ -147,19 +147,40 @@ function update() {
   const chosen = state.registry.find((m) => m.id === options.method);
   const preview = input.live && chosen?.passes > 1 ? state.registry.find((m) => m.passes === 1) : null;
   if (preview) options = { method: preview.id, target: options.target };
-  const extra = { sanityDepth: sanityDepth(), evaluation: input.live ? null : evalOptions() };
-  const request = { dataset: model, image: input.image, options, post: postOptions(), ...extra, preview: preview ? chosen.name : null };
+  // The curves (tens of network passes) are asked for once the map is shown, not with it.
+  const extra = { sanityDepth: sanityDepth() };
+  const curves = input.live ? null : evalOptions();
+  const request = { dataset: model, image: input.image, options, post: postOptions(), ...extra, evaluation: curves, preview: preview ? chosen.name : null };
+  const current = () => state.input === input && state.model === model && !lane.superseded;
+  const show = (r) => {
+    hideError();
+    state.result = { ...r, input, request };
+    render(setTarget);
+    mapSettled();
+  };
   document.body.classList.add('busy');
   $('timing').textContent = 'Computing…';
   lane.submit(
-    () => pool.explain(model, input.image, options, request.post, extra),
-    (r) => {
+    async () => {
+      const r = await pool.explain(model, input.image, options, request.post, extra);
+      if (!curves || !current()) return { r };
+      show(r);
+      try {
+        const evaluation = await engine.call('curves', { dataset: model, image: input.image, method: options.method, target: r.target, reduced: r.reduced, evaluation: curves });
+        return { r, shown: true, evaluation };
+      } catch (err) {
+        return { r, shown: true, curvesError: err };
+      }
+    },
+    ({ r, shown, evaluation, curvesError }) => {
       document.body.classList.remove('busy');
       if (state.input !== input || state.model !== model) return mapSettled();
-      hideError();
-      state.result = { ...r, input, request };
-      render(setTarget);
-      mapSettled();
+      if (!shown) show(r);
+      else if (curvesError) showError(`Could not compute the curves: ${curvesError.message}`, update);
+      else if (state.result?.input === input) {
+        state.result.evaluation = evaluation;
+        showCurves(state.result);
+      }
       if (input.live) return; // the pen is still down: links, grid and curves wait for the final map
       syncUrl();
       if (!$('compare-panel').hidden) runCompare();

@@ -82,6 +82,11 @@ export class LatestLane {
     return this.running;
   }
 
+  /** A newer job waits: the running one's result will be dropped. */
+  get superseded() {
+    return this.queued !== null;
+  }
+
   async pump() {
     this.running = true;
     while (this.queued) {

@@ -75,9 +75,7 @@ export async function render(onTarget) {
   const where = r.workers > 1 ? `shared by ${r.workers} workers` : 'in a worker';
   const preview = r.request.preview ? ` Preview while drawing; ${r.request.preview} follows when the pen lifts.` : '';
   $('timing').textContent = `${method}: ${r.ms.toFixed(1)} ms in WebAssembly (${where}; nothing leaves this tab).${gap}${preview}`;
-  // While the pen is down the curves wait for the final map; the last ones stay, dimmed.
-  $('faith').classList.toggle('stale', Boolean(r.input.live));
-  if (!r.input.live) renderFaithfulness(r.evaluation);
+  showCurves(r);
   refreshErase();
   $('sanity-view').hidden = !r.sanity;
   if (r.sanity) {
@@ -90,6 +88,14 @@ export async function render(onTarget) {
     $('sanity-caption').textContent = `Randomized ${['', 'fc2', 'fc2 + fc1', 'fc2, fc1, conv2', 'all layers'][depth]}`;
     $('sanity-note').textContent = `Spearman rank correlation with the trained model's map: ${r.sanity.correlation.toFixed(2)}. A method that explains what the network learned should change a lot.`;
   }
+}
+
+/** The map's curves; until they arrive (they follow the map, and wait while the pen is down) the
+ * last ones stay, dimmed. */
+export function showCurves(r) {
+  const pending = r.input.live || !r.evaluation;
+  $('faith').classList.toggle('stale', pending);
+  if (!pending) renderFaithfulness(r.evaluation);
 }
 
 /** Every method on the current input, in the compare grid (its own latest-wins lane). */

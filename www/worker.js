@@ -163,6 +163,11 @@ const handlers = {
     }
     return result;
   },
+  /** The curves of a map the page has already shown (its `reduced` map, from explain). */
+  async curves({ dataset, image, method, target, reduced, evaluation }) {
+    const model = await loadModel(dataset);
+    return faithfulness(dataset, model, image, method, target, reduced, evaluation);
+  },
   /** A pool's share of a splittable method's map (null when it does not split). */
   async explainPart({ dataset, image, options, part }) {
     const model = await loadModel(dataset);

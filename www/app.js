@@ -56,18 +56,17 @@ async function switchModel(key, pick = null) {
   if (state.model !== key) return;
   refreshDream();
   setStatus(key === 'custom' ? `Your weights (${state.custom.name}) ready.` : `${title(dataset)} model ready.`);
-  if (pick || state.gallery[dataset]) {
-    // A link may name any test image, which needs the whole gallery; a downloaded one costs nothing.
-    if (!(await showGallery(dataset)) || state.model !== key) return;
-    if (pick) pick();
-    else $('gallery').querySelector('.thumb')?.click();
-  } else {
-    // The first map comes from the gallery's description; the rest of the gallery downloads after it.
-    const shown = nextMap();
-    setInput(firstGalleryInput(meta));
-    await shown;
-    if (state.model === key) await showGallery(dataset);
+  if (pick) {
+    // A link may name any test image, which needs the whole gallery.
+    if ((await showGallery(dataset)) && state.model === key) pick();
+    return;
   }
+  // The first map: of what the visitor drew or dropped while the model loaded, else of the
+  // gallery's first image (its description carries it); the gallery's images download after it.
+  const shown = nextMap();
+  setInput(state.input ?? firstGalleryInput(meta));
+  await shown;
+  if (state.model === key) await showGallery(dataset);
 }
 
 /** Downloads (once) and shows the data set's gallery; false if it could not. */

@@ -54,6 +54,34 @@ describe('the demo page', () => {
     await context.close();
   });
 
+  test('a digit drawn while the weights download is the first map, not the gallery\'s first image', async () => {
+    const context = await site.browser.newContext({ viewport: { width: 1280, height: 1000 } });
+    let release;
+    const released = new Promise((ok) => { release = ok; });
+    await context.route('**/pretrained/mnist.int8.safetensors', async (route) => { await released; await route.continue(); });
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(site.base);
+    await page.waitForSelector('#method option', { state: 'attached' }); // the page is wired up
+    await page.click('#tab-draw');
+    await page.waitForSelector('#pad', { state: 'visible' });
+    const box = await page.locator('#pad').boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.15);
+    await page.mouse.down();
+    for (let t = 0; t <= 1; t += 0.1) await page.mouse.move(box.x + box.width / 2, box.y + box.height * (0.15 + 0.7 * t), { steps: 2 });
+    await page.mouse.up();
+    assert.equal(await page.getAttribute('#view-heatmap', 'data-input'), null, 'no map before the weights');
+    release();
+    await settled(page);
+    assert.equal(await page.getAttribute('#view-heatmap', 'data-input'), 'drawing');
+    assert.equal((await answer(page)).predicted, 1);
+    await page.waitForSelector('#gallery .thumb', { state: 'attached' });
+    assert.equal(await page.locator('#gallery .thumb[aria-pressed="true"]').count(), 0);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test("classifies the tutorial's MNIST digits correctly and draws a map for each", async () => {
     const { page, context, errors } = await open();
     for (const i of TUTORIAL_INDICES) {

@@ -63,8 +63,14 @@ async function switchModel(key, pick = null) {
   }
   // The first map: of what the visitor drew or dropped while the model loaded, else of the
   // gallery's first image (its description carries it); the gallery's images download after it.
+  const input = state.input ?? firstGalleryInput(meta);
+  if (!input) {
+    // A description without its first image (a gallery made by an older `saliency gallery`).
+    if ((await showGallery(dataset)) && state.model === key) $('gallery').querySelector('.thumb')?.click();
+    return;
+  }
   const shown = nextMap();
-  setInput(state.input ?? firstGalleryInput(meta));
+  setInput(input);
   await shown;
   if (state.model === key) await showGallery(dataset);
 }

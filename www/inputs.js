@@ -41,8 +41,11 @@ function galleryInput(meta, image, k) {
   return { image, label: meta.labels[k], name: `test image ${index}`, galleryIndex: index };
 }
 
-/** The gallery's first image as an input, from its description alone. */
-export const firstGalleryInput = (meta) => galleryInput(meta, toImage(meta.firstImage), 0);
+/** The gallery's first image as an input, from its description alone; null if it lacks it. */
+export function firstGalleryInput(meta) {
+  const per = meta.side * meta.side * meta.channels;
+  return meta.firstImage?.length === per ? galleryInput(meta, toImage(meta.firstImage), 0) : null;
+}
 
 /** The thumbs; the one showing the current input (if any) is marked pressed. */
 export function renderGallery(g, onInput) {

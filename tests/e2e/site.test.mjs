@@ -54,6 +54,25 @@ describe('the demo page', () => {
     await context.close();
   });
 
+  test('a gallery description without its first image (an older gallery) still gives a first map', async () => {
+    const context = await site.browser.newContext({ viewport: { width: 1280, height: 1000 } });
+    await context.route('**/gallery/mnist.json', async (route) => {
+      const meta = await (await route.fetch()).json();
+      delete meta.firstImage;
+      await route.fulfill({ json: meta });
+    });
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(site.base);
+    await settled(page);
+    assert.equal((await answer(page)).title, 'MNIST target = 7');
+    assert.equal(await page.getAttribute('#view-heatmap', 'data-input'), 'test image 0');
+    assert.deepEqual(await page.$$eval('#gallery .thumb[aria-pressed="true"]', (ts) => ts.map((t) => t.dataset.index)), ['0']);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test('a digit drawn while the weights download is the first map, not the gallery\'s first image', async () => {
     const context = await site.browser.newContext({ viewport: { width: 1280, height: 1000 } });
     let release;

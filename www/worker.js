@@ -62,12 +62,13 @@ function randomModel(key, depth) {
 
 const galleries = new Map(); // dataset -> Float32Array of the bundled test images
 
-let methodInfo = null; // the registry's methods, built once: every map asks
+let methodList = null;
+/** The registry's methods, built once: every map asks. */
+const methodInfo = () => (methodList ??= registry());
 
 /** Methods that draw baselines from data (expected gradients) get the bundled gallery. */
 async function withReferences(model, options) {
-  methodInfo ??= registry();
-  const info = methodInfo.find((m) => m.id === options.method);
+  const info = methodInfo().find((m) => m.id === options.method);
   if (!info?.params.some((p) => p.key === 'references') || options.references) return options;
   if (!galleries.has(model.dataset)) {
     const res = await fetch(`gallery/${model.dataset}.bin`);
@@ -141,7 +142,7 @@ const handlers = {
     return true;
   },
   async registry() {
-    return { methods: registry(), datasets: datasets() };
+    return { methods: methodInfo(), datasets: datasets() };
   },
   async load({ dataset }) {
     return describe(await loadModel(dataset));

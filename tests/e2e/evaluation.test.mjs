@@ -109,10 +109,9 @@ describe('which map to trust', () => {
   });
 
   test('a map is drawn before its curves are computed; meanwhile the last curves stay, dimmed', async () => {
-    const context = await site.browser.newContext({ viewport: { width: 1280, height: 1000 } });
     // Each message for the worker, with how many maps were drawn by then and whether the curves
     // on show were the last map's (dimmed).
-    await context.addInitScript(() => {
+    const record = () => {
       window.events = [];
       const { postMessage } = Worker.prototype;
       Worker.prototype.postMessage = function (m, ...rest) {
@@ -120,12 +119,8 @@ describe('which map to trust', () => {
         window.events.push(`${m?.type} after ${document.body.dataset.mapsShown ?? 0} maps${faith?.classList.contains('stale') ? ', dimmed' : ''}`);
         return postMessage.call(this, m, ...rest);
       };
-    });
-    const page = await context.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(site.base);
-    await settled(page);
+    };
+    const { page, context, errors } = await site.open({ setup: (ctx) => ctx.addInitScript(record) });
     await recompute(page, () => page.click('#gallery .thumb[data-index="12"]'));
     const events = await page.evaluate(() => window.events.filter((e) => /^(explain|curves) /.test(e)));
     assert.deepEqual(events, ['explain after 0 maps', 'curves after 1 maps, dimmed', 'explain after 1 maps', 'curves after 2 maps, dimmed']);

@@ -25,9 +25,11 @@ export function useSite({ extraArgs = [] } = {}) {
     await site.browser?.close();
     site.server?.close();
   });
-  /** A fresh context on the page, with console errors and any request leaving the origin recorded. */
-  site.open = async ({ wait = true, viewport = { width: 1280, height: 1000 } } = {}) => {
+  /** A fresh context on the page, with console errors and any request leaving the origin recorded;
+   * `setup(context)` runs before the page opens (routes, init scripts). */
+  site.open = async ({ wait = true, viewport = { width: 1280, height: 1000 }, setup = null } = {}) => {
     const context = await site.browser.newContext({ viewport, acceptDownloads: true });
+    await setup?.(context);
     const page = await context.newPage();
     const errors = [];
     const foreign = [];

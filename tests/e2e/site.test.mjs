@@ -25,16 +25,12 @@ describe('the demo page', () => {
   test("the first map needs none of the gallery's images; they follow, the first one marked", async () => {
     // The gallery's images are held back until the first map is drawn: were they needed for it,
     // the page would wait forever.
-    const context = await site.browser.newContext({ viewport: { width: 1280, height: 1000 } });
     let release;
     const released = new Promise((ok) => { release = ok; });
     const held = [];
-    await context.route('**/gallery/*.bin', async (route) => { held.push(route.request().url()); await released; await route.continue(); });
-    const page = await context.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(site.base);
-    await settled(page);
+    const { page, context, errors } = await open({
+      setup: (ctx) => ctx.route('**/gallery/*.bin', async (route) => { held.push(route.request().url()); await released; await route.continue(); }),
+    });
     const first = await answer(page);
     assert.equal(first.title, 'MNIST target = 7');
     assert.equal(await page.locator('#gallery .thumb').count(), 0);
@@ -55,17 +51,13 @@ describe('the demo page', () => {
   });
 
   test('a gallery description without its first image (an older gallery) still gives a first map', async () => {
-    const context = await site.browser.newContext({ viewport: { width: 1280, height: 1000 } });
-    await context.route('**/gallery/mnist.json', async (route) => {
-      const meta = await (await route.fetch()).json();
-      delete meta.firstImage;
-      await route.fulfill({ json: meta });
+    const { page, context, errors } = await open({
+      setup: (ctx) => ctx.route('**/gallery/mnist.json', async (route) => {
+        const meta = await (await route.fetch()).json();
+        delete meta.firstImage;
+        await route.fulfill({ json: meta });
+      }),
     });
-    const page = await context.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(site.base);
-    await settled(page);
     assert.equal((await answer(page)).title, 'MNIST target = 7');
     assert.equal(await page.getAttribute('#view-heatmap', 'data-input'), 'test image 0');
     assert.deepEqual(await page.$$eval('#gallery .thumb[aria-pressed="true"]', (ts) => ts.map((t) => t.dataset.index)), ['0']);
@@ -74,14 +66,12 @@ describe('the demo page', () => {
   });
 
   test('a digit drawn while the weights download is the first map, not the gallery\'s first image', async () => {
-    const context = await site.browser.newContext({ viewport: { width: 1280, height: 1000 } });
     let release;
     const released = new Promise((ok) => { release = ok; });
-    await context.route('**/pretrained/mnist.int8.safetensors', async (route) => { await released; await route.continue(); });
-    const page = await context.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(site.base);
+    const { page, context, errors } = await open({
+      wait: false,
+      setup: (ctx) => ctx.route('**/pretrained/mnist.int8.safetensors', async (route) => { await released; await route.continue(); }),
+    });
     await page.waitForSelector('#method option', { state: 'attached' }); // the page is wired up
     await page.click('#tab-draw');
     await page.waitForSelector('#pad', { state: 'visible' });

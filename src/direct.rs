@@ -53,6 +53,9 @@ struct Conv {
     forward: Vec<f32>,
     /// [ky][kx][cout][cin]: the backward pass adds a run of input channels.
     backward: Vec<f32>,
+    /// [cout][ky][kx][cin], each row padded to whole SIMD vectors: the backward pass for few
+    /// input channels.
+    taps: Vec<f32>,
     bias: Vec<f32>,
 }
 
@@ -92,11 +95,28 @@ impl Conv {
             forward.extend((0..cin * cout).map(|j| at(j % cout, j / cout, k)));
             backward.extend((0..cin * cout).map(|j| at(j / cin, j % cin, k)));
         }
-        Conv { cin, cout, forward, backward, bias: bias.unwrap_or_else(|| vec![0.0; cout]) }
+        let stride = (9 * cin).next_multiple_of(4);
+        let mut taps = vec![0.0; cout * stride];
+        for (o, row) in taps.chunks_exact_mut(stride).enumerate() {
+            for (j, t) in row[..9 * cin].iter_mut().enumerate() {
+                *t = at(o, j % cin, j / cin);
+            }
+        }
+        Conv { cin, cout, forward, backward, taps, bias: bias.unwrap_or_else(|| vec![0.0; cout]) }
     }
 
     fn forward(&self, x: &Maps) -> Maps {
         let (oh, ow, cin, cout) = (x.h - 2, x.w - 2, self.cin, self.cout);
+        // Each pixel's nonzero channels, listed once: the loop below then runs without a
+        // data-dependent branch (after ReLU and pooling, whether a value is zero is a coin flip
+        // the branch predictor loses), and each pixel is read by 9 output positions.
+        let mut nonzero: Vec<(u32, f32)> = Vec::with_capacity(x.data.len());
+        let mut starts = Vec::with_capacity(x.h * x.w + 1);
+        for px in x.data.chunks_exact(cin) {
+            starts.push(nonzero.len());
+            nonzero.extend(px.iter().enumerate().filter(|&(_, &v)| v != 0.0).map(|(i, &v)| (i as u32, v)));
+        }
+        starts.push(nonzero.len());
         let mut out = Maps::zeros(oh, ow, cout);
         for (p, out) in out.data.chunks_exact_mut(cout).enumerate() {
             let (y, xx) = (p / ow, p % ow);
@@ -105,11 +125,10 @@ impl Conv {
                 let mut acc = [0f32; BLOCK];
                 acc.copy_from_slice(&self.bias[b * BLOCK..][..BLOCK]);
                 for k in 0..9 {
-                    let pixel = ((y + k / 3) * x.w + xx + k % 3) * cin;
-                    for (i, &v) in x.data[pixel..pixel + cin].iter().enumerate() {
-                        if v != 0.0 {
-                            axpy(&mut acc, v, &self.forward[(k * cin + i) * cout + b * BLOCK..][..BLOCK]);
-                        }
+                    let q = (y + k / 3) * x.w + xx + k % 3;
+                    let weights = &self.forward[k * cin * cout + b * BLOCK..];
+                    for &(i, v) in &nonzero[starts[q]..starts[q + 1]] {
+                        axpy(&mut acc, v, &weights[i as usize * cout..][..BLOCK]);
                     }
                 }
                 out.copy_from_slice(&acc);
@@ -120,7 +139,7 @@ impl Conv {
 
     /// Gradient with respect to the input (`h × w`) from the gradient at the output.
     fn backward(&self, g: &Maps, h: usize, w: usize) -> Maps {
-        if self.cin < 8 { self.backward_by_rows(g, h, w) } else { self.backward_by_channels(g, h, w) }
+        if self.cin < 8 { self.backward_by_taps(g, h, w) } else { self.backward_by_channels(g, h, w) }
     }
 
     /// Many input channels (conv2): each nonzero gradient value adds a run of input channels.
@@ -142,24 +161,35 @@ impl Conv {
         out
     }
 
-    /// Few input channels (conv1, where a run of input channels is 1 or 3 long): each weight adds
-    /// a shifted row of a gradient plane to a row of an input plane.
-    fn backward_by_rows(&self, g: &Maps, h: usize, w: usize) -> Maps {
-        let (cin, cout, gw) = (self.cin, self.cout, g.w);
-        let mut planes = Vec::with_capacity(g.data.len());
-        g.extend_chw(&mut planes);
-        let mut out = vec![0f32; cin * h * w];
-        for (o, plane) in planes.chunks_exact(g.h * gw).enumerate() {
-            for i in 0..cin {
-                for k in 0..9 {
-                    let v = self.backward[(k * cout + o) * cin + i];
-                    for (y, row) in plane.chunks_exact(gw).enumerate() {
-                        axpy(&mut out[(i * h + y + k / 3) * w + k % 3..][..gw], v, row);
-                    }
+    /// Few input channels (conv1, where a run of input channels is 1 or 3 long): each output
+    /// position's gradient, a run of channels, times the `[cout][9·cin]` weights gives its 9·cin
+    /// terms at once, one run of SIMD lanes per channel. Pooling passes a gradient to one pixel
+    /// of each window per channel, so zero channels (most of a blank background) are skipped.
+    fn backward_by_taps(&self, g: &Maps, h: usize, w: usize) -> Maps {
+        let (cin, cout, stride) = (self.cin, self.cout, self.taps.len() / self.cout);
+        let mut out = Maps::zeros(h, w, cin);
+        let mut acc = vec![0f32; stride];
+        for (p, gp) in g.data.chunks_exact(cout).enumerate() {
+            acc.fill(0.0);
+            let mut any = false;
+            for (&v, row) in gp.iter().zip(self.taps.chunks_exact(stride)) {
+                if v != 0.0 {
+                    axpy(&mut acc, v, row);
+                    any = true;
+                }
+            }
+            if !any {
+                continue;
+            }
+            let (y, xx) = (p / g.w, p % g.w);
+            for (k, terms) in acc.chunks_exact(cin).take(9).enumerate() {
+                let pixel = ((y + k / 3) * w + xx + k % 3) * cin;
+                for (o, &t) in out.data[pixel..pixel + cin].iter_mut().zip(terms) {
+                    *o += t;
                 }
             }
         }
-        Maps::from_chw(&out, cin, h, w)
+        out
     }
 }
 

@@ -9,6 +9,8 @@
 //! same rules (first maximum of a pool window in row-major order, ReLU rules of `ReluRule`), and
 //! the tests hold it to burn's forward pass and autodiff gradient.
 
+use std::borrow::Cow;
+
 use crate::model::{
     CONV1_CHANNELS, CONV2_CHANNELS, Cnn, DatasetKind, HIDDEN, LAYERS, Layer, NUM_CLASSES, ReluRule, to_vec,
 };
@@ -106,7 +108,14 @@ impl Conv {
     }
 
     fn forward(&self, x: &Maps) -> Maps {
-        let (oh, ow, cin, cout) = (x.h - 2, x.w - 2, self.cin, self.cout);
+        let mut out = Maps::zeros(x.h - 2, x.w - 2, self.cout);
+        self.forward_into(x, &mut out, |_, _| true);
+        out
+    }
+
+    /// Writes the output positions `(y, x)` for which `at(y, x)` holds into `out`.
+    fn forward_into(&self, x: &Maps, out: &mut Maps, at: impl Fn(usize, usize) -> bool) {
+        let (ow, cin, cout) = (out.w, self.cin, self.cout);
         // Each pixel's nonzero channels, listed once: the loop below then runs without a
         // data-dependent branch (after ReLU and pooling, whether a value is zero is a coin flip
         // the branch predictor loses), and each pixel is read by 9 output positions.
@@ -117,9 +126,11 @@ impl Conv {
             nonzero.extend(px.iter().enumerate().filter(|&(_, &v)| v != 0.0).map(|(i, &v)| (i as u32, v)));
         }
         starts.push(nonzero.len());
-        let mut out = Maps::zeros(oh, ow, cout);
         for (p, out) in out.data.chunks_exact_mut(cout).enumerate() {
             let (y, xx) = (p / ow, p % ow);
+            if !at(y, xx) {
+                continue;
+            }
             // A block of output channels small enough to stay in SIMD registers over the 9·cin terms.
             for (b, out) in out.chunks_exact_mut(BLOCK).enumerate() {
                 let mut acc = [0f32; BLOCK];
@@ -134,7 +145,6 @@ impl Conv {
                 out.copy_from_slice(&acc);
             }
         }
-        out
     }
 
     /// Gradient with respect to the input (`h × w`) from the gradient at the output.
@@ -255,6 +265,16 @@ fn pool(x: &Maps) -> (Maps, Vec<u32>) {
     (out, switches)
 }
 
+/// Whether `LAYERS[i]` is read only through a ReLU and a pooling.
+fn pooled_after(i: usize) -> bool {
+    matches!(LAYERS.get(i + 1..i + 3), Some([Layer::Relu, Layer::Pool]))
+}
+
+/// The rows and columns of `m` that 2×2 pooling reads.
+fn pooled_extent(m: &Maps) -> (usize, usize) {
+    (m.h / 2 * 2, m.w / 2 * 2)
+}
+
 fn relu_back(rule: ReluRule, pre: &[f32], g: &mut [f32]) {
     for (g, &x) in g.iter_mut().zip(pre) {
         *g = match rule {
@@ -329,17 +349,51 @@ impl DirectNet {
         (out, Vec::new())
     }
 
-    /// The forward pass of one image given in (C, H, W) order (inference: no dropout).
+    /// The forward pass of one image given in (C, H, W) order (inference: no dropout). A
+    /// convolution followed by ReLU and pooling is computed only where the pooling reads: an odd
+    /// last row and column (conv2's, a sixth of its work) stay zero. Their gradient is zero, so
+    /// no backward pass needs them; `activation` fills them in for the CAM methods.
     pub fn trace(&self, chw: &[f32]) -> Trace {
         let mut a = self.input(chw);
         let mut inputs = Vec::with_capacity(LAYERS.len());
         let mut switches = Vec::with_capacity(LAYERS.len());
-        for &layer in &LAYERS {
-            let (next, s) = self.forward_layer(layer, &a);
+        for (i, &layer) in LAYERS.iter().enumerate() {
+            let (next, s) = match self.conv(layer).filter(|_| pooled_after(i)) {
+                Some(conv) => {
+                    let mut out = Maps::zeros(a.h - 2, a.w - 2, conv.cout);
+                    let (ph, pw) = pooled_extent(&out);
+                    conv.forward_into(&a, &mut out, |y, x| y < ph && x < pw);
+                    (out, Vec::new())
+                }
+                None => self.forward_layer(layer, &a),
+            };
             inputs.push(std::mem::replace(&mut a, next));
             switches.push(s);
         }
         Trace { inputs, switches, logits: a.data }
+    }
+
+    /// The activation entering `LAYERS[at]`, whole: with the rows and columns the trace left out
+    /// (see `trace`) computed.
+    pub fn activation<'t>(&self, t: &'t Trace, at: usize) -> Cow<'t, Maps> {
+        let a = &t.inputs[at];
+        let conv = at.checked_sub(2).filter(|&i| pooled_after(i)).and_then(|i| self.conv(LAYERS[i]));
+        let Some(conv) = conv.filter(|_| pooled_extent(a) != (a.h, a.w)) else {
+            return Cow::Borrowed(a);
+        };
+        let mut pre = t.inputs[at - 1].clone();
+        let (ph, pw) = pooled_extent(&pre);
+        conv.forward_into(&t.inputs[at - 2], &mut pre, |y, x| y >= ph || x >= pw);
+        pre.data.iter_mut().for_each(|v| *v = v.max(0.0));
+        Cow::Owned(pre)
+    }
+
+    fn conv(&self, layer: Layer) -> Option<&Conv> {
+        match layer {
+            Layer::Conv1 => Some(&self.conv1),
+            Layer::Conv2 => Some(&self.conv2),
+            _ => None,
+        }
     }
 
     /// Layer `LAYERS[i]` backward: the gradient at its input from `g` at its output, with the

@@ -80,7 +80,7 @@ fn direct_cam_activations_and_gradients_equal_burns() {
             for at in [CONV1_OUT, CONV2_OUT] {
                 let a = net.plain.features_at(x.clone(), at);
                 let mut direct_a = Vec::new();
-                trace.inputs[at].extend_chw(&mut direct_a);
+                net.direct.activation(&trace, at).extend_chw(&mut direct_a);
                 assert_close(&format!("{kind:?} A at {at}"), &direct_a, &to_vec(a.clone()));
                 let aa: Tensor<4> = a.clone().autodiff().require_grad();
                 let logits = net.frozen.head_from(aa.clone(), at);

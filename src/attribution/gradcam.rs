@@ -49,7 +49,7 @@ fn activations_and_gradients(net: &Network, x: &Tensor<4>, targets: &[usize], at
         let (mut a, mut g, mut dims) = (Vec::new(), Vec::new(), [targets.len(), 0, 0, 0]);
         for (img, &t) in data.chunks_exact(per).zip(targets) {
             let trace = net.trace(img);
-            let act = &trace.inputs[at];
+            let act = net.direct.activation(&trace, at);
             act.extend_chw(&mut a);
             net.direct.backward(&trace, t, ReluRule::Gradient, at).extend_chw(&mut g);
             dims[1..].copy_from_slice(&[act.c, act.h, act.w]);

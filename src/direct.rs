@@ -79,6 +79,20 @@ const _: () = assert!(
     "blocks must tile the channels"
 );
 
+/// Each pixel's nonzero channels as (channel, value), and where each pixel's list starts (one
+/// more entry for the end). A loop over these runs without a data-dependent branch: after ReLU
+/// and pooling, whether a value is zero is a coin flip the branch predictor loses.
+fn nonzero_channels(m: &Maps) -> (Vec<(u32, f32)>, Vec<usize>) {
+    let mut nonzero = Vec::with_capacity(m.data.len());
+    let mut starts = Vec::with_capacity(m.h * m.w + 1);
+    for px in m.data.chunks_exact(m.c) {
+        starts.push(nonzero.len());
+        nonzero.extend(px.iter().enumerate().filter(|&(_, &v)| v != 0.0).map(|(i, &v)| (i as u32, v)));
+    }
+    starts.push(nonzero.len());
+    (nonzero, starts)
+}
+
 /// `acc += v · row`, the one inner loop every layer runs.
 #[inline(always)]
 fn axpy(acc: &mut [f32], v: f32, row: &[f32]) {
@@ -116,16 +130,8 @@ impl Conv {
     /// Writes the output positions `(y, x)` for which `at(y, x)` holds into `out`.
     fn forward_into(&self, x: &Maps, out: &mut Maps, at: impl Fn(usize, usize) -> bool) {
         let (ow, cin, cout) = (out.w, self.cin, self.cout);
-        // Each pixel's nonzero channels, listed once: the loop below then runs without a
-        // data-dependent branch (after ReLU and pooling, whether a value is zero is a coin flip
-        // the branch predictor loses), and each pixel is read by 9 output positions.
-        let mut nonzero: Vec<(u32, f32)> = Vec::with_capacity(x.data.len());
-        let mut starts = Vec::with_capacity(x.h * x.w + 1);
-        for px in x.data.chunks_exact(cin) {
-            starts.push(nonzero.len());
-            nonzero.extend(px.iter().enumerate().filter(|&(_, &v)| v != 0.0).map(|(i, &v)| (i as u32, v)));
-        }
-        starts.push(nonzero.len());
+        // Listed once: each pixel is read by 9 output positions.
+        let (nonzero, starts) = nonzero_channels(x);
         for (p, out) in out.data.chunks_exact_mut(cout).enumerate() {
             let (y, xx) = (p / ow, p % ow);
             if !at(y, xx) {
@@ -152,20 +158,30 @@ impl Conv {
         if self.cin < 8 { self.backward_by_taps(g, h, w) } else { self.backward_by_channels(g, h, w) }
     }
 
-    /// Many input channels (conv2): each nonzero gradient value adds a run of input channels.
+    /// Many input channels (conv2): each input pixel gathers, from the nonzero gradient values of
+    /// the output positions it feeds, runs of input channels into SIMD registers. The terms are
+    /// added in the order a scatter from the output positions (row-major, then channel) would add
+    /// them: the taps run backwards.
     fn backward_by_channels(&self, g: &Maps, h: usize, w: usize) -> Maps {
         let (cin, cout) = (self.cin, self.cout);
+        let (nonzero, starts) = nonzero_channels(g);
         let mut out = Maps::zeros(h, w, cin);
-        for (p, gp) in g.data.chunks_exact(cout).enumerate() {
-            let (y, xx) = (p / g.w, p % g.w);
-            for (o, &v) in gp.iter().enumerate() {
-                if v == 0.0 {
-                    continue;
+        for (p, out) in out.data.chunks_exact_mut(cin).enumerate() {
+            let (y, x) = (p / w, p % w);
+            for (b, out) in out.chunks_exact_mut(BLOCK).enumerate() {
+                let mut acc = [0f32; BLOCK];
+                for k in (0..9).rev() {
+                    let (Some(gy), Some(gx)) = (y.checked_sub(k / 3), x.checked_sub(k % 3)) else { continue };
+                    if gy >= g.h || gx >= g.w {
+                        continue;
+                    }
+                    let q = gy * g.w + gx;
+                    let weights = &self.backward[k * cout * cin + b * BLOCK..];
+                    for &(o, v) in &nonzero[starts[q]..starts[q + 1]] {
+                        axpy(&mut acc, v, &weights[o as usize * cin..][..BLOCK]);
+                    }
                 }
-                for k in 0..9 {
-                    let pixel = ((y + k / 3) * w + xx + k % 3) * cin;
-                    axpy(&mut out.data[pixel..pixel + cin], v, &self.backward[(k * cout + o) * cin..][..cin]);
-                }
+                out.copy_from_slice(&acc);
             }
         }
         out

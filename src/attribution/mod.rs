@@ -66,8 +66,12 @@ impl Network {
         let direct = DirectNet::new(&plain);
         Network { plain, frozen, direct, last: LastTrace::default() }
     }
-    /// The direct forward pass of one image in (C, H, W) order.
+    /// The direct forward pass of one image in (C, H, W) order, kept as the last image traced.
     pub fn trace(&self, chw: &[f32]) -> Arc<Trace> {
+        self.traced(chw, true)
+    }
+    /// The direct forward pass of one image; if `keep`, it replaces the kept one.
+    fn traced(&self, chw: &[f32], keep: bool) -> Arc<Trace> {
         // A poisoned lock only means a panic elsewhere; the cache is then simply not used.
         let mut last = self.last.0.lock().ok();
         if let Some(Some((image, trace))) = last.as_deref()
@@ -76,7 +80,7 @@ impl Network {
             return trace.clone();
         }
         let trace = Arc::new(self.direct.trace(chw));
-        if let Some(last) = last.as_mut() {
+        if keep && let Some(last) = last.as_mut() {
             **last = Some((chw.to_vec(), trace.clone()));
         }
         trace
@@ -104,9 +108,13 @@ impl Network {
             let trace = self.plain.trace(x.clone());
             return self.plain.backward(&trace, one_hot(targets, &x.device()), rule);
         };
+        // A batch is a method's samples (SmoothGrad's noisy copies, IG's path): they are not kept
+        // in place of the image being explained, whose pass the next request (another method,
+        // the next share of a pool's work) reuses.
+        let keep = data.len() == per;
         let mut out = Vec::with_capacity(data.len());
         for (img, &t) in data.chunks_exact(per).zip(targets) {
-            self.direct.backward(&self.trace(img), t, rule, 0).extend_chw(&mut out);
+            self.direct.backward(&self.traced(img, keep), t, rule, 0).extend_chw(&mut out);
         }
         Tensor::from_data(TensorData::new(out, x.dims()), &x.device())
     }
@@ -197,5 +205,29 @@ pub fn target_for(logits: &[f32], target: Option<usize>) -> Result<usize> {
         Some(t) if t >= NUM_CLASSES => Err(Error::Options(format!("target class {t} is out of range 0..9"))),
         Some(t) => Ok(t),
         None => Ok(argmax(logits)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Arc, Network};
+    use crate::model::{Cnn, DatasetKind, images_to_tensor};
+
+    #[test]
+    fn a_batch_of_samples_leaves_the_explained_images_pass_kept() {
+        let kind = DatasetKind::Mnist;
+        let device = crate::backend::default_device();
+        let net = Network::new(Cnn::new(kind, &device));
+        let img: Vec<f32> = (0..kind.input_len()).map(|i| (i % 7) as f32 / 7.0).collect();
+        let kept = net.trace(&img);
+        let noisy: Vec<f32> =
+            [&img[..], &img[..]].concat().iter().enumerate().map(|(i, v)| v * 0.5 + (i % 3) as f32 * 0.1).collect();
+        let batch = images_to_tensor(kind, &noisy, &device).expect("two images");
+        net.gradient(&batch, &[1, 2], super::ReluRule::Gradient);
+        assert!(Arc::ptr_eq(&kept, &net.trace(&img)), "the samples replaced the kept pass");
+        // One image is what is being explained: it is kept.
+        let one = images_to_tensor(kind, &noisy[..kind.input_len()], &device).expect("one image");
+        net.gradient(&one, &[1], super::ReluRule::Gradient);
+        assert!(!Arc::ptr_eq(&kept, &net.trace(&img)), "a single image's pass was not kept");
     }
 }

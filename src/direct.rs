@@ -55,8 +55,8 @@ struct Conv {
     forward: Vec<f32>,
     /// [ky][kx][cout][cin]: the backward pass adds a run of input channels.
     backward: Vec<f32>,
-    /// [cout][ky][kx][cin], each row padded to whole SIMD vectors: the backward pass for few
-    /// input channels.
+    /// [cout][ky][kx][cin], each row padded to whole SIMD vectors: the backward pass for fewer
+    /// than `FEW_INPUTS` input channels (empty otherwise).
     taps: Vec<f32>,
     bias: Vec<f32>,
 }
@@ -78,6 +78,10 @@ const _: () = assert!(
     CONV1_CHANNELS.is_multiple_of(BLOCK) && CONV2_CHANNELS.is_multiple_of(BLOCK),
     "blocks must tile the channels"
 );
+
+/// Below this many input channels a run of them is too short for SIMD, and a convolution's
+/// backward pass goes by taps instead (conv1: 1 or 3).
+const FEW_INPUTS: usize = 8;
 
 /// Each pixel's nonzero channels as (channel, value), and where each pixel's list starts (one
 /// more entry for the end). A loop over these runs without a data-dependent branch: after ReLU
@@ -111,11 +115,14 @@ impl Conv {
             forward.extend((0..cin * cout).map(|j| at(j % cout, j / cout, k)));
             backward.extend((0..cin * cout).map(|j| at(j / cin, j % cin, k)));
         }
-        let stride = (9 * cin).next_multiple_of(4);
-        let mut taps = vec![0.0; cout * stride];
-        for (o, row) in taps.chunks_exact_mut(stride).enumerate() {
-            for (j, t) in row[..9 * cin].iter_mut().enumerate() {
-                *t = at(o, j % cin, j / cin);
+        let mut taps = Vec::new();
+        if cin < FEW_INPUTS {
+            let stride = (9 * cin).next_multiple_of(4);
+            taps = vec![0.0; cout * stride];
+            for (o, row) in taps.chunks_exact_mut(stride).enumerate() {
+                for (j, t) in row[..9 * cin].iter_mut().enumerate() {
+                    *t = at(o, j % cin, j / cin);
+                }
             }
         }
         Conv { cin, cout, forward, backward, taps, bias: bias.unwrap_or_else(|| vec![0.0; cout]) }
@@ -155,7 +162,7 @@ impl Conv {
 
     /// Gradient with respect to the input (`h × w`) from the gradient at the output.
     fn backward(&self, g: &Maps, h: usize, w: usize) -> Maps {
-        if self.cin < 8 { self.backward_by_taps(g, h, w) } else { self.backward_by_channels(g, h, w) }
+        if self.cin < FEW_INPUTS { self.backward_by_taps(g, h, w) } else { self.backward_by_channels(g, h, w) }
     }
 
     /// Many input channels (conv2): each input pixel gathers, from the nonzero gradient values of
@@ -400,8 +407,7 @@ impl DirectNet {
         let mut pre = t.inputs[at - 1].clone();
         let (ph, pw) = pooled_extent(&pre);
         conv.forward_into(&t.inputs[at - 2], &mut pre, |y, x| y >= ph || x >= pw);
-        pre.data.iter_mut().for_each(|v| *v = v.max(0.0));
-        Cow::Owned(pre)
+        Cow::Owned(self.forward_layer(LAYERS[at - 1], &pre).0)
     }
 
     fn conv(&self, layer: Layer) -> Option<&Conv> {

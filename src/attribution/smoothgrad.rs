@@ -8,7 +8,7 @@ use burn::tensor::{Tensor, TensorData};
 use super::registry::{self, MethodInfo, MethodOptions, Param, ParamKind};
 use super::{Attribution, Network, Part};
 use crate::model::to_vec;
-use crate::rng::Rng;
+use crate::rng::Normals;
 use crate::{Error, Result};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,33 +54,30 @@ impl SmoothGrad {
         let [n, c, h, w] = x.dims();
         let per = c * h * w;
         let device = x.device();
-        let mut rng = Rng::new(self.seed);
         let mut out = Vec::with_capacity(n);
+        let mut noise = vec![0f64; per];
         for (i, &target) in targets.iter().enumerate().take(n) {
             let img = to_vec(x.clone().slice([i..i + 1]));
             let (lo, hi) = img.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
             let sigma = (self.noise * (hi - lo)) as f64;
-            // Noisy copies are drawn one batch at a time (same random sequence as drawing them all
-            // at once), so memory stays bounded by the batch size whatever `samples` is. Sums run
-            // in f64: with noise 0 the mean of identical copies is then exactly the base method.
+            // Sample s of image i adds normals (i·samples + s)·per onwards of the seed's stream.
+            let first = (i as u64 * self.samples as u64 + range.start as u64) * per as u64;
+            let mut normals = Normals::new(self.seed, first, range.len() * per);
+            // Noisy copies are drawn one batch at a time, so memory stays bounded by the batch
+            // size whatever `samples` is; batches are those of the whole run, cut by the range,
+            // so a part's images go through the network in the same company. Sums run in f64:
+            // with noise 0 the mean of identical copies is then exactly the base method.
             let (mut sum, mut sum_sq) = (vec![0f64; per], vec![0f64; per]);
-            let mut done = 0;
-            while done < self.samples {
-                let b = self.batch_size.max(1).min(self.samples - done);
-                let mut noisy = Vec::with_capacity(b * per);
-                let mut kept = 0;
-                for s in done..done + b {
-                    if range.contains(&s) {
-                        noisy.extend(img.iter().map(|&v| v + (sigma * rng.normal()) as f32));
-                        kept += 1;
-                    } else {
-                        rng.skip_normals(per);
-                    }
+            let batch = self.batch_size.max(1);
+            let mut done = range.start;
+            while done < range.end {
+                let kept = ((done / batch + 1) * batch).min(range.end) - done;
+                let mut noisy = Vec::with_capacity(kept * per);
+                for _ in 0..kept {
+                    normals.fill(&mut noise);
+                    noisy.extend(img.iter().zip(&noise).map(|(&v, &z)| v + (sigma * z) as f32));
                 }
-                done += b;
-                if kept == 0 {
-                    continue;
-                }
+                done += kept;
                 let noisy = Tensor::<4>::from_data(TensorData::new(noisy, [kept, c, h, w]), &device);
                 let a = to_vec(self.base.attribute(net, &noisy, &vec![target; kept])?);
                 for sample in a.chunks_exact(per) {

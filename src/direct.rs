@@ -94,6 +94,7 @@ fn nonzero_channels(m: &Maps) -> (Vec<(u32, f32)>, Vec<usize>) {
 fn nonzero_runs(data: &[f32], run: usize) -> (Vec<(u32, f32)>, Vec<usize>) {
     // Every value is written, and the end moves past it only if it is nonzero: no branch.
     let mut nonzero = vec![(0, 0.0); data.len()];
+    let run = run.max(1);
     let mut starts = Vec::with_capacity(data.len() / run + 1);
     let mut end = 0;
     for px in data.chunks_exact(run) {

@@ -6,12 +6,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::attribution::{Network, input_gradient};
-use burn::tensor::Tensor;
+use crate::attribution::{Network, ReluRule, input_gradient};
+use burn::tensor::{Tensor, TensorData};
 
 use crate::model::{
-    CONV1_CHANNELS, CONV1_OUT, CONV2_CHANNELS, CONV2_OUT, DatasetKind, NUM_CLASSES, images_to_tensor, softmax,
-    tensor_to_hwc,
+    Activation, CONV1_CHANNELS, CONV1_OUT, CONV2_CHANNELS, CONV2_OUT, DatasetKind, NUM_CLASSES, images_to_tensor,
+    softmax, tensor_to_hwc,
 };
 use crate::rng::Rng;
 use crate::{Error, Result};
@@ -155,12 +155,17 @@ fn objective_layer(name: &str) -> Result<(usize, usize)> {
     }
 }
 
-/// d mean(A_filter) / d x, A the activation entering `LAYERS[at]`.
-fn filter_gradient(net: &Network, x: &Tensor<4>, at: usize, filter: usize) -> Tensor<4> {
-    let xa = x.clone().autodiff().require_grad();
-    let a = net.frozen.features_at(xa.clone(), at);
-    let grads = a.slice([0..1, filter..filter + 1]).mean().backward();
-    xa.grad(&grads).map(|g| g.inner()).unwrap_or_else(|| x.zeros_like())
+/// d mean(A_filter) / d x, A the activation entering `LAYERS[at]` (one image): burn's explicit
+/// backward pass from the mean's gradient, 1 / (h w) on the filter's channel.
+pub fn filter_gradient(net: &Network, x: &Tensor<4>, at: usize, filter: usize) -> Tensor<4> {
+    let trace = net.plain.trace(x.clone());
+    let [n, k, h, w] = trace.inputs[at].clone().maps().dims();
+    let mut seed = vec![0f32; n * k * h * w];
+    for image in seed.chunks_exact_mut(k * h * w) {
+        image[filter * h * w..(filter + 1) * h * w].fill(1.0 / (h * w) as f32);
+    }
+    let seed = Activation::Maps(Tensor::from_data(TensorData::new(seed, [n, k, h, w]), &x.device()));
+    net.plain.backward_between(&trace, 0..at, seed, ReluRule::Gradient).maps()
 }
 
 /// The mean activation of a conv filter for one image (what a filter dream maximises).

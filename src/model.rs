@@ -3,13 +3,15 @@
 //! -> Flatten (C,H,W) -> Linear(F,256)+ReLU -> Linear(256,10) = logits.
 
 use burn::module::Module;
+use burn::module::Param;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::nn::{Dropout, DropoutConfig, Initializer, Linear, LinearConfig};
+use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::relu;
 use burn::tensor::module::{conv_transpose2d, max_pool2d, max_pool2d_with_indices, max_pool2d_with_indices_backward};
 use burn::tensor::ops::{ConvTransposeOptions, MaxPoolOptions};
 use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
+use std::ops::Range;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::{Error, Result};
@@ -92,6 +94,14 @@ pub struct Cnn {
     pub fc1: Linear,
     pub fc2: Linear,
     pub dropout: Dropout,
+}
+
+/// Every parameter of a [`Cnn`], (weight, bias) per layer, in burn's layouts.
+pub(crate) struct Parameters {
+    pub conv1: (Tensor<4>, Tensor<1>),
+    pub conv2: (Tensor<4>, Tensor<1>),
+    pub fc1: (Tensor<2>, Tensor<1>),
+    pub fc2: (Tensor<2>, Tensor<1>),
 }
 
 /// The network's layers in order. The forward pass, the trace the attribution methods read and
@@ -236,7 +246,7 @@ impl Cnn {
     /// [`Cnn::new`] for a caller that already holds [`backend_rng`]. burn initialises parameters
     /// lazily, at first use; they are drawn here, inside the lock, instead.
     pub(crate) fn initialised(kind: DatasetKind, device: &Device) -> Self {
-        let m = Self::layers(kind, None, device);
+        let m = Self::layers(kind, device);
         for w in [&m.conv1.weight, &m.conv2.weight] {
             w.val();
         }
@@ -249,28 +259,39 @@ impl Cnn {
         m
     }
 
-    /// The layers with zero parameters, never materialised: for a caller that replaces every one
-    /// (loading weights), so loading draws nothing from the random stream.
-    pub(crate) fn unfilled(kind: DatasetKind, device: &Device) -> Self {
-        Self::layers(kind, Some(Initializer::Zeros), device)
+    /// The network from its parameters (burn's layouts: conv `[out, in, 3, 3]`, dense `[in, out]`).
+    /// Built field by field, not through `Conv2dConfig::init`: a configured layer stores a lazy
+    /// initialiser in each parameter, which links every initialiser burn has into a WASM that only
+    /// ever loads weights (the orthogonal one's QR decomposition alone: 82 KB).
+    pub(crate) fn from_parameters(p: Parameters) -> Self {
+        let conv = |(weight, bias): (Tensor<4>, Tensor<1>)| Conv2d {
+            weight: Param::from_tensor(weight),
+            bias: Some(Param::from_tensor(bias)),
+            stride: [1, 1],
+            kernel_size: [3, 3],
+            dilation: [1, 1],
+            groups: 1,
+            padding: PaddingConfig2d::Valid,
+        };
+        let dense = |(weight, bias): (Tensor<2>, Tensor<1>)| Linear {
+            weight: Param::from_tensor(weight),
+            bias: Some(Param::from_tensor(bias)),
+        };
+        Cnn {
+            conv1: conv(p.conv1),
+            conv2: conv(p.conv2),
+            fc1: dense(p.fc1),
+            fc2: dense(p.fc2),
+            dropout: DropoutConfig::new(0.25).init(),
+        }
     }
 
-    fn layers(kind: DatasetKind, init: Option<Initializer>, device: &Device) -> Self {
-        let mut conv1 = Conv2dConfig::new([kind.channels(), CONV1_CHANNELS], [3, 3]);
-        let mut conv2 = Conv2dConfig::new([CONV1_CHANNELS, CONV2_CHANNELS], [3, 3]);
-        let mut fc1 = LinearConfig::new(kind.flat_features(), HIDDEN);
-        let mut fc2 = LinearConfig::new(HIDDEN, NUM_CLASSES);
-        if let Some(init) = init {
-            conv1 = conv1.with_initializer(init.clone());
-            conv2 = conv2.with_initializer(init.clone());
-            fc1 = fc1.with_initializer(init.clone());
-            fc2 = fc2.with_initializer(init);
-        }
+    fn layers(kind: DatasetKind, device: &Device) -> Self {
         Cnn {
-            conv1: conv1.init(device),
-            conv2: conv2.init(device),
-            fc1: fc1.init(device),
-            fc2: fc2.init(device),
+            conv1: Conv2dConfig::new([kind.channels(), CONV1_CHANNELS], [3, 3]).init(device),
+            conv2: Conv2dConfig::new([CONV1_CHANNELS, CONV2_CHANNELS], [3, 3]).init(device),
+            fc1: LinearConfig::new(kind.flat_features(), HIDDEN).init(device),
+            fc2: LinearConfig::new(HIDDEN, NUM_CLASSES).init(device),
             dropout: DropoutConfig::new(0.25).init(),
         }
     }
@@ -359,8 +380,13 @@ impl Cnn {
     /// The backward pass written out over `LAYERS`, from a gradient `seed` at the logits to the
     /// input, with every ReLU's backward replaced by `rule` (`Gradient` gives the true gradient).
     pub fn backward(&self, t: &Trace, seed: Tensor<2>, rule: ReluRule) -> Tensor<4> {
-        let mut g = Activation::Flat(seed);
-        for (i, &layer) in LAYERS.iter().enumerate().rev() {
+        self.backward_between(t, 0..LAYERS.len(), Activation::Flat(seed), rule).maps()
+    }
+
+    /// The backward pass through `LAYERS[layers]`: from `g`, the gradient at the activation leaving
+    /// the last of them, to the activation entering the first.
+    pub fn backward_between(&self, t: &Trace, layers: Range<usize>, mut g: Activation, rule: ReluRule) -> Activation {
+        for (i, &layer) in LAYERS.iter().enumerate().skip(layers.start).take(layers.len()).rev() {
             let input = t.inputs[i].clone();
             g = match layer {
                 Layer::Fc1 => Activation::Flat(g.flat().matmul(self.fc1.weight.val().transpose())),
@@ -379,7 +405,7 @@ impl Cnn {
                 Layer::Conv2 => Activation::Maps(conv_back(g.maps(), self.conv2.weight.val())),
             };
         }
-        g.maps()
+        g
     }
 }
 

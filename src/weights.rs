@@ -15,7 +15,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use half::f16;
 use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 
-use crate::model::{CONV1_CHANNELS, CONV2_CHANNELS, Cnn, DatasetKind, HIDDEN, NUM_CLASSES, to_vec};
+use crate::model::{CONV1_CHANNELS, CONV2_CHANNELS, Cnn, DatasetKind, HIDDEN, NUM_CLASSES, Parameters, to_vec};
 use crate::{Error, Result};
 
 /// Tensor names in file order, with their shapes for a dataset.
@@ -197,19 +197,20 @@ impl WeightSet {
     /// Builds the burn model on a device.
     pub fn to_model(&self, device: &Device) -> Cnn {
         let kind = self.kind;
-        let mut m = Cnn::unfilled(kind, device);
-        let c = kind.channels();
-        let f = kind.flat_features();
-        m.conv1.weight = Param::from_tensor(tensor(self.get("conv1.weight"), [CONV1_CHANNELS, c, 3, 3], device));
-        m.conv1.bias = Some(Param::from_tensor(tensor(self.get("conv1.bias"), [CONV1_CHANNELS], device)));
-        m.conv2.weight =
-            Param::from_tensor(tensor(self.get("conv2.weight"), [CONV2_CHANNELS, CONV1_CHANNELS, 3, 3], device));
-        m.conv2.bias = Some(Param::from_tensor(tensor(self.get("conv2.bias"), [CONV2_CHANNELS], device)));
-        m.fc1.weight = Param::from_tensor(linear_weight(self.get("fc1.weight"), HIDDEN, f, device));
-        m.fc1.bias = Some(Param::from_tensor(tensor(self.get("fc1.bias"), [HIDDEN], device)));
-        m.fc2.weight = Param::from_tensor(linear_weight(self.get("fc2.weight"), NUM_CLASSES, HIDDEN, device));
-        m.fc2.bias = Some(Param::from_tensor(tensor(self.get("fc2.bias"), [NUM_CLASSES], device)));
-        m
+        let (c, f) = (kind.channels(), kind.flat_features());
+        let bias = |name: &str, n: usize| tensor(self.get(name), [n], device);
+        Cnn::from_parameters(Parameters {
+            conv1: (
+                tensor(self.get("conv1.weight"), [CONV1_CHANNELS, c, 3, 3], device),
+                bias("conv1.bias", CONV1_CHANNELS),
+            ),
+            conv2: (
+                tensor(self.get("conv2.weight"), [CONV2_CHANNELS, CONV1_CHANNELS, 3, 3], device),
+                bias("conv2.bias", CONV2_CHANNELS),
+            ),
+            fc1: (linear_weight(self.get("fc1.weight"), HIDDEN, f, device), bias("fc1.bias", HIDDEN)),
+            fc2: (linear_weight(self.get("fc2.weight"), NUM_CLASSES, HIDDEN, device), bias("fc2.bias", NUM_CLASSES)),
+        })
     }
 
     /// Reads the parameters back out of a model.

@@ -124,6 +124,31 @@ fn explicit_backward_with_the_plain_rule_equals_autodiff() {
 }
 
 #[test]
+fn explicit_backward_to_a_layer_equals_autodiff() {
+    // What the CAM methods read for an input of another shape, and what filter dreams build on.
+    use saliency::model::{Activation, CONV1_OUT, LAYERS};
+    for kind in DatasetKind::ALL {
+        let net = common::pretrained_net(kind);
+        let test = common::test_set(kind);
+        let x: Vec<f32> = (0..3).flat_map(|i| test.image_f32(i)).collect();
+        let xt = tensor(kind, &x, &net);
+        let targets = [2, 5, 8];
+        let seed = || saliency::attribution::one_hot(&targets, &net.device());
+        for at in [CONV1_OUT, CONV2_OUT] {
+            let trace = net.plain.trace(xt.clone());
+            let explicit =
+                net.plain.backward_between(&trace, at..LAYERS.len(), Activation::Flat(seed()), ReluRule::Gradient);
+            let a = net.plain.features_at(xt.clone(), at).autodiff().require_grad();
+            let grads = (net.frozen.head_from(a.clone(), at) * seed().autodiff()).sum().backward();
+            let reference = to_vec(a.grad(&grads).expect("gradient").inner());
+            assert!(reference.iter().any(|&v| v != 0.0));
+            let d = common::max_abs_diff(&to_vec(explicit.maps()), &reference);
+            assert!(d < 1e-5, "{kind:?} at {at}: {d}");
+        }
+    }
+}
+
+#[test]
 fn tiny_network_answers_match_the_hand_computation() {
     // x[4,4] = 0.3 alone: f0 = 0.3, so h0 = 0.3 (on), h1 = 0.2 (on), h2 = relu(-0.7) (off).
     // d logit/d f0: vanilla 1 + (-2)(-1) = 3; guided drops h1's negative gradient -> 1;

@@ -5,7 +5,30 @@
 mod common;
 
 use saliency::DatasetKind;
-use saliency::dream::{DreamOptions, dream};
+use saliency::dream::{DreamOptions, dream, filter_gradient};
+use saliency::model::{CONV1_OUT, CONV2_OUT, images_to_tensor, to_vec};
+
+#[test]
+fn the_filter_gradient_is_burns_autodiff_gradient() {
+    // The page's build has no autodiff: filter dreams take burn's explicit backward pass.
+    for kind in DatasetKind::ALL {
+        let net = common::pretrained_net(kind);
+        let img = common::test_set(kind).image_f32(4);
+        let x = images_to_tensor(kind, &img, &net.device()).unwrap();
+        for (at, filter) in [(CONV1_OUT, 1), (CONV1_OUT, 30), (CONV2_OUT, 7), (CONV2_OUT, 60)] {
+            let explicit = to_vec(filter_gradient(&net, &x, at, filter));
+            let xa = x.clone().autodiff().require_grad();
+            let a = net.frozen.features_at(xa.clone(), at);
+            let grads = a.slice([0..1, filter..filter + 1]).mean().backward();
+            let reference = to_vec(xa.grad(&grads).expect("gradient").inner());
+            let scale = reference.iter().fold(0f32, |m, v| m.max(v.abs()));
+            let d = common::max_abs_diff(&explicit, &reference);
+            eprintln!("{kind:?} layer {at} filter {filter}: max |gradient| {scale:.2e}, difference {d:.1e}");
+            assert!(scale > 0.0, "{kind:?} layer {at} filter {filter}: a dead filter tests nothing");
+            assert!(d <= 1e-6 + 1e-5 * scale, "{kind:?} layer {at} filter {filter}: {d} (scale {scale})");
+        }
+    }
+}
 
 #[test]
 fn every_mnist_class_is_dreamed_from_three_seeds() {

@@ -45,6 +45,16 @@ fn export_then_load_gives_identical_logits() {
         let bytes = WeightSet::from_model(&m).to_safetensors(StoreDtype::F32).unwrap();
         let back = weights::load_model(&bytes, Some(kind), &default_device()).unwrap();
         assert_eq!(logits(&m, kind), logits(&back, kind), "{kind:?}");
+        // A loaded model's layers are built field by field (not by their configs' init): the
+        // same strides, kernels, dilations, groups and padding as burn's configured layers.
+        for (a, b) in [(&m.conv1, &back.conv1), (&m.conv2, &back.conv2)] {
+            assert_eq!(
+                (a.stride, a.kernel_size, a.dilation, a.groups),
+                (b.stride, b.kernel_size, b.dilation, b.groups)
+            );
+            assert_eq!(format!("{:?}", a.padding), format!("{:?}", b.padding));
+        }
+        assert_eq!(m.dropout.prob, back.dropout.prob);
         // Re-exporting is byte-identical: the layout is stable.
         assert_eq!(WeightSet::from_model(&back).to_safetensors(StoreDtype::F32).unwrap(), bytes);
         // f16 storage halves the tensor bytes and stays close.

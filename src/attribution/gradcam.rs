@@ -6,7 +6,7 @@ use burn::tensor::{Tensor, TensorData};
 
 use super::registry::{MethodInfo, MethodOptions, Param, ParamKind, one_pass};
 use super::{Attribution, Network, ReluRule, one_hot};
-use crate::model::{CONV1_CHANNELS, CONV1_OUT, CONV2_CHANNELS, CONV2_OUT, softmax, to_vec};
+use crate::model::{Activation, CONV1_CHANNELS, CONV1_OUT, CONV2_CHANNELS, CONV2_OUT, LAYERS, softmax, to_vec};
 use crate::{Error, Result};
 
 /// Bilinear resize with aligned corners: output pixel i samples source position i*(h-1)/(H-1).
@@ -43,7 +43,7 @@ pub fn layer_index(name: &str) -> Result<usize> {
 }
 
 /// A at layer `at` and d logit[target] / d A, both [N,K,h,w]: the direct passes, or burn's
-/// autodiff for an input of another shape.
+/// explicit pass for an input of another shape.
 fn activations_and_gradients(net: &Network, x: &Tensor<4>, targets: &[usize], at: usize) -> (Tensor<4>, Tensor<4>) {
     if let Some((data, per)) = net.images(x) {
         let (mut a, mut g, mut dims) = (Vec::new(), Vec::new(), [targets.len(), 0, 0, 0]);
@@ -57,12 +57,10 @@ fn activations_and_gradients(net: &Network, x: &Tensor<4>, targets: &[usize], at
         let tensor = |v| Tensor::from_data(TensorData::new(v, dims), &x.device());
         return (tensor(a), tensor(g));
     }
-    let a = net.plain.features_at(x.clone(), at);
-    let aa = a.clone().autodiff().require_grad();
-    let logits = net.frozen.head_from(aa.clone(), at);
-    let grads = (logits * one_hot(targets, &x.device()).autodiff()).sum().backward();
-    let g = aa.grad(&grads).map(|g| g.inner()).unwrap_or_else(|| a.zeros_like());
-    (a, g)
+    let trace = net.plain.trace(x.clone());
+    let seed = Activation::Flat(one_hot(targets, &x.device()));
+    let g = net.plain.backward_between(&trace, at..LAYERS.len(), seed, ReluRule::Gradient).maps();
+    (trace.inputs[at].clone().maps(), g)
 }
 
 /// cam = ReLU(sum_k w_k A_k) with w_k the mean over all positions of d logit / d A_k, at the

@@ -25,6 +25,7 @@ pub fn input_gradient(net: &Network, x: &Tensor<4>, targets: &[usize]) -> Tensor
 
 /// d logit[target] / d x by burn's autodiff through the frozen model; the reference the direct
 /// passes are tested against.
+#[cfg(feature = "autodiff")]
 pub fn autodiff_gradient(net: &Network, x: &Tensor<4>, targets: &[usize]) -> Tensor<4> {
     let xa = x.clone().autodiff().require_grad();
     let logits = net.frozen.forward(xa.clone());

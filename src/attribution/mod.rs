@@ -19,9 +19,9 @@ pub use baseline::Baseline;
 pub use blur_ig::{BlurIg, gaussian_blur};
 pub use expected_gradients::ExpectedGradients;
 pub use gradcam::{GradCam, GradCamPlusPlus, GuidedGradCam, ScoreCam, layer_index, upsample_bilinear_aligned};
-pub use gradient::{
-    Deconvnet, GradientXInput, Guided, ReluRule, Vanilla, autodiff_gradient, input_gradient, rule_backward,
-};
+#[cfg(feature = "autodiff")]
+pub use gradient::autodiff_gradient;
+pub use gradient::{Deconvnet, GradientXInput, Guided, ReluRule, Vanilla, input_gradient, rule_backward};
 pub use integrated::{IntegratedGradients, completeness_gap};
 pub use lrp::{Lrp, relevance};
 pub use occlusion::Occlusion;
@@ -39,10 +39,13 @@ use crate::{Error, Result};
 
 /// A model ready for attribution: the plain inference copy, a frozen autodiff copy (no
 /// parameter gradients, dropout off) so a backward pass computes the input gradient only, and
-/// the same weights laid out for the direct one-image passes (`direct`).
+/// the same weights laid out for the direct one-image passes (`direct`). The autodiff copy is
+/// the native reference the explicit passes are tested against; the WASM build leaves burn's
+/// autodiff out (feature `autodiff`).
 #[derive(Clone, Debug)]
 pub struct Network {
     pub plain: Cnn,
+    #[cfg(feature = "autodiff")]
     pub frozen: Cnn,
     pub direct: DirectNet,
     last: LastTrace,
@@ -62,9 +65,14 @@ impl Clone for LastTrace {
 impl Network {
     pub fn new(model: Cnn) -> Self {
         let plain = model.valid();
-        let frozen = plain.clone().fork(&plain.device().autodiff()).freeze();
         let direct = DirectNet::new(&plain);
-        Network { plain, frozen, direct, last: LastTrace::default() }
+        Network {
+            #[cfg(feature = "autodiff")]
+            frozen: plain.clone().fork(&plain.device().autodiff()).freeze(),
+            plain,
+            direct,
+            last: LastTrace::default(),
+        }
     }
     /// The direct forward pass of one image in (C, H, W) order, kept as the last image traced.
     pub fn trace(&self, chw: &[f32]) -> Arc<Trace> {

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 use saliency::attribution::{METHODS, MethodInfo, MethodOptions, input_gradient};
+use saliency::dream::{DreamOptions, dream};
 use saliency::evaluate::{EvalOptions, evaluate};
 use saliency::explain::explain;
 use saliency::model::{DatasetKind, images_to_tensor, tensor_to_hwc};
@@ -23,6 +24,13 @@ const CIFAR_INDEX: usize = 0;
 pub fn fixture_options(method: &MethodInfo) -> MethodOptions {
     let o = MethodOptions::new(method.id).and_then(|o| o.with("samples", 8)?.with("steps", 16)?.with("seed", 3));
     o.expect("valid fixture options")
+}
+
+/// The dreams the WASM test repeats: (fixture name, layer whose filter is maximised).
+pub const DREAMS: [(&str, Option<&str>); 2] = [("class", None), ("conv2", Some("conv2"))];
+
+pub fn dream_options(layer: Option<&str>) -> DreamOptions {
+    DreamOptions { class: 3, layer: layer.map(Into::into), filter: 7, steps: 20, seed: 1, ..DreamOptions::default() }
 }
 
 fn compute() -> (HashMap<String, Vec<f32>>, Vec<usize>) {
@@ -59,6 +67,11 @@ fn compute() -> (HashMap<String, Vec<f32>>, Vec<usize>) {
             format!("{}/vanilla/randomisation", kind.id()),
             sims.flat_map(|s| [s.spearman as f32, s.ssim as f32]).chain([rc.random_logit_class as f32]).collect(),
         );
+        // A class dream and a filter dream (the WASM's has no autodiff: burn's explicit pass).
+        for (name, layer) in DREAMS {
+            let (image, _) = dream(&net, &dream_options(layer)).unwrap();
+            out.insert(format!("{}/dream/{name}", kind.id()), image);
+        }
         for m in METHODS {
             let e = explain(&net, &img, &fixture_options(m)).unwrap();
             out.insert(format!("{}/{}/map", kind.id(), m.id), keras_vis_map(&e.raw, e.raw_channels));

@@ -339,3 +339,21 @@ fn agreement_and_evaluation_refuse_bad_input_by_name() {
     }
     assert_eq!(model.predict(&img).expect("still usable").len(), 10);
 }
+
+#[wasm_bindgen_test]
+fn dreams_give_the_native_images() {
+    // The WASM has no autodiff: a filter dream takes burn's explicit backward pass there.
+    for (dataset, bytes) in [("mnist", MNIST), ("cifar10", CIFAR)] {
+        let model = Model::new(bytes, Some(dataset.into())).expect("weights load");
+        for (name, layer) in [("class", None), ("conv2", Some("conv2"))] {
+            // As tests/parity_fixture.rs's `dream_options`.
+            let mut o = vec![("class", 3.into()), ("filter", 7.into()), ("steps", 20.into()), ("seed", 1.into())];
+            o.extend(layer.map(|l| ("layer", JsValue::from(l))));
+            let mut dream = saliency::wasm::DreamJs::new(&model, Some(object(&o))).expect("valid options");
+            dream.advance(&model, 20.0).expect("20 steps");
+            assert!(dream.finished());
+            let d = max_abs_diff(&dream.image(), &fixture(&format!("{dataset}/dream/{name}")));
+            assert!(d <= 1e-5, "{dataset} {name} dream differs from the native one by {d}");
+        }
+    }
+}

@@ -2,8 +2,7 @@
 //! Conv2d(32,3x3)+ReLU -> MaxPool2 -> Dropout .25 -> Conv2d(64,3x3)+ReLU -> MaxPool2 -> Dropout .25
 //! -> Flatten (C,H,W) -> Linear(F,256)+ReLU -> Linear(256,10) = logits.
 
-use burn::module::Module;
-use burn::module::Param;
+use burn::module::{Module, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::relu;

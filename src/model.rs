@@ -4,7 +4,7 @@
 
 use burn::module::{Module, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d};
+use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig};
 use burn::tensor::activation::relu;
 use burn::tensor::module::{conv_transpose2d, max_pool2d, max_pool2d_with_indices, max_pool2d_with_indices_backward};
 use burn::tensor::ops::{ConvTransposeOptions, MaxPoolOptions};
@@ -93,6 +93,15 @@ pub struct Cnn {
     pub fc1: Linear,
     pub fc2: Linear,
     pub dropout: Dropout,
+}
+
+/// Both convolutions: 3x3, stride 1, no padding (Keras' "valid"), with bias.
+fn conv_config(cin: usize, cout: usize) -> Conv2dConfig {
+    Conv2dConfig::new([cin, cout], [3, 3])
+}
+
+fn dropout() -> Dropout {
+    DropoutConfig::new(0.25).init()
 }
 
 /// Every parameter of a [`Cnn`], (weight, bias) per layer, in burn's layouts.
@@ -263,35 +272,34 @@ impl Cnn {
     /// initialiser in each parameter, which links every initialiser burn has into a WASM that only
     /// ever loads weights (the orthogonal one's QR decomposition alone: 82 KB).
     pub(crate) fn from_parameters(p: Parameters) -> Self {
-        let conv = |(weight, bias): (Tensor<4>, Tensor<1>)| Conv2d {
-            weight: Param::from_tensor(weight),
-            bias: Some(Param::from_tensor(bias)),
-            stride: [1, 1],
-            kernel_size: [3, 3],
-            dilation: [1, 1],
-            groups: 1,
-            padding: PaddingConfig2d::Valid,
+        let conv = |(weight, bias): (Tensor<4>, Tensor<1>)| {
+            let [cout, cin, _, _] = weight.dims();
+            // The settings `layers` configures, read off the same config.
+            let c = conv_config(cin, cout);
+            Conv2d {
+                weight: Param::from_tensor(weight),
+                bias: Some(Param::from_tensor(bias)),
+                stride: c.stride,
+                kernel_size: c.kernel_size,
+                dilation: c.dilation,
+                groups: c.groups,
+                padding: c.padding,
+            }
         };
         let dense = |(weight, bias): (Tensor<2>, Tensor<1>)| Linear {
             weight: Param::from_tensor(weight),
             bias: Some(Param::from_tensor(bias)),
         };
-        Cnn {
-            conv1: conv(p.conv1),
-            conv2: conv(p.conv2),
-            fc1: dense(p.fc1),
-            fc2: dense(p.fc2),
-            dropout: DropoutConfig::new(0.25).init(),
-        }
+        Cnn { conv1: conv(p.conv1), conv2: conv(p.conv2), fc1: dense(p.fc1), fc2: dense(p.fc2), dropout: dropout() }
     }
 
     fn layers(kind: DatasetKind, device: &Device) -> Self {
         Cnn {
-            conv1: Conv2dConfig::new([kind.channels(), CONV1_CHANNELS], [3, 3]).init(device),
-            conv2: Conv2dConfig::new([CONV1_CHANNELS, CONV2_CHANNELS], [3, 3]).init(device),
+            conv1: conv_config(kind.channels(), CONV1_CHANNELS).init(device),
+            conv2: conv_config(CONV1_CHANNELS, CONV2_CHANNELS).init(device),
             fc1: LinearConfig::new(kind.flat_features(), HIDDEN).init(device),
             fc2: LinearConfig::new(HIDDEN, NUM_CLASSES).init(device),
-            dropout: DropoutConfig::new(0.25).init(),
+            dropout: dropout(),
         }
     }
 

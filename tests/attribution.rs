@@ -21,6 +21,12 @@ fn tensor(kind: DatasetKind, hwc: &[f32], net: &Network) -> Tensor<4> {
     images_to_tensor(kind, hwc, &net.device()).unwrap()
 }
 
+/// The first `n` test images as one batch.
+fn first_test_images(kind: DatasetKind, n: usize, net: &Network) -> Tensor<4> {
+    let test = common::test_set(kind);
+    tensor(kind, &(0..n).flat_map(|i| test.image_f32(i)).collect::<Vec<f32>>(), net)
+}
+
 /// A test image with a small dither, so no max-pool window holds a tie.
 fn dithered(kind: DatasetKind, i: usize, seed: u64) -> Vec<f32> {
     let mut rng = Rng::new(seed);
@@ -112,9 +118,7 @@ fn vanilla_matches_central_finite_differences() {
 fn explicit_backward_with_the_plain_rule_equals_autodiff() {
     for kind in DatasetKind::ALL {
         let net = common::pretrained_net(kind);
-        let test = common::test_set(kind);
-        let x: Vec<f32> = (0..4).flat_map(|i| test.image_f32(i)).collect();
-        let xt = tensor(kind, &x, &net);
+        let xt = first_test_images(kind, 4, &net);
         let targets = [0, 3, 7, 9];
         let a = to_vec(input_gradient(&net, &xt, &targets));
         let b = to_vec(rule_backward(&net.plain, &xt, &targets, ReluRule::Gradient));
@@ -129,9 +133,7 @@ fn explicit_backward_to_a_layer_equals_autodiff() {
     use saliency::model::{Activation, CONV1_OUT, LAYERS};
     for kind in DatasetKind::ALL {
         let net = common::pretrained_net(kind);
-        let test = common::test_set(kind);
-        let x: Vec<f32> = (0..3).flat_map(|i| test.image_f32(i)).collect();
-        let xt = tensor(kind, &x, &net);
+        let xt = first_test_images(kind, 3, &net);
         let targets = [2, 5, 8];
         let seed = || saliency::attribution::one_hot(&targets, &net.device());
         for at in [CONV1_OUT, CONV2_OUT] {

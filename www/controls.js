@@ -57,6 +57,8 @@ export function showMethodParams() {
   const keys = new Set(activeMethods().flatMap((m) => m.params.map((p) => p.key)));
   for (const el of document.querySelectorAll('[data-param]')) el.hidden = !keys.has(el.dataset.param);
   for (const el of document.querySelectorAll('[data-for-sanity]')) el.hidden = !$('sanity').checked;
+  // The sanity view opens with its box, before its maps arrive, so nothing below moves later.
+  $('sanity-view').hidden = !$('sanity').checked;
 }
 
 /** The options of the chosen method as the JS API takes them (only parameters that apply). */

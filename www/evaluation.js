@@ -15,7 +15,6 @@ const steps = (n) => Array.from({ length: n }, (_, k) => (k === 0 ? '0' : k === 
 
 /** The main map's curves and AUCs, with the random order's as the chance line. */
 export function renderFaithfulness(e) {
-  $('faith').hidden = !e;
   if (!e) return;
   lineChart($('faith-plot'), {
     xLabels: steps(e.deletionCurve.length),
@@ -40,9 +39,12 @@ export function renderFaithfulness(e) {
     + `${3 * (e.steps + 1)} images through the network in ${e.ms.toFixed(1)} ms.`;
 }
 
-/** Under each map of the compare grid: its AUCs and SRG, the best of each column marked. */
+/** Under each map of the compare grid: its AUCs and SRG, the best of each column marked; with no
+ * results, one caption of dashes (the same lines, for a figure still computing). */
 export function scoreCaptions(results) {
-  const best = {
+  if (!results) results = [{ evaluation: null }];
+  const evaluations = results.map((r) => r.evaluation).filter(Boolean);
+  const best = evaluations.length === 0 ? {} : {
     deletion: Math.min(...results.map((r) => r.evaluation.deletion)),
     insertion: Math.max(...results.map((r) => r.evaluation.insertion)),
     srg: Math.max(...results.map((r) => r.evaluation.srg)),
@@ -53,8 +55,10 @@ export function scoreCaptions(results) {
     for (const [key, label] of [['deletion', 'del'], ['insertion', 'ins'], ['srg', 'SRG']]) {
       const s = document.createElement('span');
       s.dataset.score = key;
-      s.textContent = `${label} ${fmt(r.evaluation[key])}`;
-      if (r.evaluation[key] === best[key]) {
+      const name = document.createElement('span');
+      name.textContent = label;
+      s.append(name, ` ${r.evaluation ? fmt(r.evaluation[key]) : '–'}`);
+      if (r.evaluation && r.evaluation[key] === best[key]) {
         s.classList.add('best');
         s.title = `best ${key === 'srg' ? 'SRG' : `${key} AUC`} of the methods`;
       }
@@ -71,12 +75,23 @@ export function renderAgreement(agreement = lastAgreement?.agreement, methods = 
   if (!agreement) return;
   lastAgreement = { agreement, methods };
   const metric = $('agree-metric').value;
-  const m = agreement[metric];
+  const what = metric === 'iou' ? `top-${agreement.k} IoU` : 'Spearman';
+  $('agreement').replaceChildren(agreementTable(methods, agreement[metric], what));
+  $('agreement').querySelector('table').dataset.metric = metric;
+  $('agreement-pair').textContent = metric === 'iou'
+    ? `Intersection over union of the ${agreement.k} highest pixels (${$('agree-k').value} %) of each pair of maps.`
+    : 'Spearman rank correlation of each pair of maps (1: same order of pixels, −1: reversed).';
+}
+
+/** The matrix of `methods` × `methods`; with no values (`m` null), dashes of the same size. */
+function agreementTable(methods, m, what) {
   const table = document.createElement('table');
   table.className = 'matrix';
-  table.dataset.metric = metric;
   const head = table.createTHead().insertRow();
-  head.append(document.createElement('th'));
+  const corner = document.createElement('th');
+  corner.scope = 'col';
+  corner.innerHTML = '<span class="sr-only">method</span>';
+  head.append(corner);
   for (const id of methods) {
     const th = document.createElement('th');
     th.scope = 'col';
@@ -84,7 +99,6 @@ export function renderAgreement(agreement = lastAgreement?.agreement, methods = 
     head.append(th);
   }
   const body = table.createTBody();
-  const what = metric === 'iou' ? `top-${agreement.k} IoU` : 'Spearman';
   methods.forEach((a, i) => {
     const row = body.insertRow();
     const th = document.createElement('th');
@@ -93,6 +107,10 @@ export function renderAgreement(agreement = lastAgreement?.agreement, methods = 
     row.append(th);
     methods.forEach((b, j) => {
       const td = row.insertCell();
+      if (!m) {
+        td.textContent = '–';
+        return;
+      }
       const v = m[i][j];
       td.textContent = v.toFixed(2);
       td.tabIndex = 0;
@@ -107,10 +125,26 @@ export function renderAgreement(agreement = lastAgreement?.agreement, methods = 
       td.addEventListener('focus', show);
     });
   });
-  $('agreement').replaceChildren(table);
-  $('agreement-pair').textContent = metric === 'iou'
-    ? `Intersection over union of the ${agreement.k} highest pixels (${$('agree-k').value} %) of each pair of maps.`
-    : 'Spearman rank correlation of each pair of maps (1: same order of pixels, −1: reversed).';
+  return table;
+}
+
+/** Before the first compare's numbers arrive: the matrix and the legend, blank, at their size. */
+export function placeholderEvidence(methods) {
+  if (!$('agreement').querySelector('table')) $('agreement').replaceChildren(agreementTable(methods, null, ''));
+  if (!$('rand-legend').children.length) {
+    $('rand-legend').replaceChildren(...methods.map((id) => legendItem(id, null, `${methodName(id)}: …`)));
+  }
+}
+
+function legendItem(method, color, text) {
+  const li = document.createElement('li');
+  li.dataset.method = method;
+  li.title = text;
+  const sw = document.createElement('span');
+  sw.className = 'swatch';
+  if (color) sw.style.background = color;
+  li.append(sw, text);
+  return li;
 }
 
 // ---------- randomisation curves ----------
@@ -155,13 +189,7 @@ export function renderRandomisation() {
   });
   $('rand-chart').dataset.methods = String(curves.length);
   $('rand-legend').replaceChildren(...curves.map((c, i) => {
-    const li = document.createElement('li');
-    li.dataset.method = c.method;
-    const sw = document.createElement('span');
-    sw.className = 'swatch';
-    sw.style.background = PALETTE[i % PALETTE.length];
     const last = c[mode][c[mode].length - 1][metric];
-    li.append(sw, `${methodName(c.method)}: ${last.toFixed(2)} at ${mode === 'cascading' ? 'all layers' : layers[layers.length - 1]}; random logit (class ${c.randomLogitClass}) ${c.randomLogit[metric].toFixed(2)}`);
-    return li;
+    return legendItem(c.method, PALETTE[i % PALETTE.length], `${methodName(c.method)}: ${last.toFixed(2)} at ${mode === 'cascading' ? 'all layers' : layers[layers.length - 1]}; random logit (class ${c.randomLogitClass}) ${c.randomLogit[metric].toFixed(2)}`);
   }));
 }

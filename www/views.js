@@ -4,7 +4,7 @@ import { paintColorbar, paintImage, paintMap, paintOverlay } from './colormap.js
 import { isSigned, methodOptions, postOptions } from './controls.js';
 import { compareLane, engine, methodName, pool, state, title } from './state.js';
 import { $, showError } from './ui.js';
-import { evalOptions, renderAgreement, renderFaithfulness, runRandomisation, scoreCaptions } from './evaluation.js';
+import { evalOptions, placeholderEvidence, renderAgreement, renderFaithfulness, runRandomisation, scoreCaptions } from './evaluation.js';
 import { refreshErase } from './erase.js';
 
 /** One normalisation over several reduced maps concatenated: one colour scale for all. */
@@ -74,10 +74,10 @@ export async function render(onTarget) {
   const gap = r.completenessGap == null ? '' : ` ${report[0].toUpperCase()}${report.slice(1)}: ${r.completenessGap.toFixed(4)}.`;
   const where = r.workers > 1 ? `shared by ${r.workers} workers` : 'in a worker';
   const preview = r.request.preview ? ` Preview while drawing; ${r.request.preview} follows when the pen lifts.` : '';
-  $('timing').textContent = `${method}: ${r.ms.toFixed(1)} ms in WebAssembly (${where}; nothing leaves this tab).${gap}${preview}`;
+  $('timing').textContent = `${method}: ${r.ms.toFixed(1)} ms in WebAssembly (${where}).${gap}${preview}`;
   showCurves(r);
   refreshErase();
-  $('sanity-view').hidden = !r.sanity;
+  // The view opens with its checkbox (sanityView); here it only fills in.
   if (r.sanity) {
     let [a, b] = [r.map, r.sanity.map];
     if ($('shared').checked) [a, b] = await sharedMaps([r.reduced, r.sanity.reduced], r.request.post);
@@ -98,6 +98,29 @@ export function showCurves(r) {
   if (!pending) renderFaithfulness(r.evaluation);
 }
 
+/** One figure of the compare grid: its map and caption once `x` (a method's result) is there, else
+ * a blank of the same size, so the grid takes its final room the moment it opens. */
+function compareFigure(method, x = null, map = null, score = null) {
+  const info = state.info[state.model];
+  const fig = document.createElement('figure');
+  fig.dataset.method = method;
+  fig.classList.toggle('pending', !x);
+  const c = document.createElement('canvas');
+  c.className = 'pixelated';
+  c.width = c.height = info.side;
+  c.setAttribute('role', 'img');
+  c.setAttribute('aria-label', `${methodName(method)} map${x ? '' : ' (computing)'}`);
+  if (x) paintMap(c, map, info.side, $('colormap').value, isSigned());
+  const cap = document.createElement('figcaption');
+  const name = document.createElement('span');
+  name.className = 'name';
+  name.textContent = `${methodName(method)} · ${x ? `${x.ms.toFixed(1)} ms` : '… ms'}`;
+  name.title = methodName(method);
+  cap.append(name, score ?? scoreCaptions(null)[0]);
+  fig.append(c, cap);
+  return fig;
+}
+
 /** Every method on the current input, in the compare grid (its own latest-wins lane). */
 export function runCompare() {
   const input = state.input;
@@ -106,6 +129,9 @@ export function runCompare() {
   $('compare-panel').hidden = false;
   const grid = $('compare-grid');
   grid.setAttribute('aria-busy', 'true');
+  const methods = state.registry.map((m) => m.id);
+  if (grid.children.length !== methods.length) grid.replaceChildren(...methods.map((m) => compareFigure(m)));
+  placeholderEvidence(methods);
   const options = { ...methodOptions(), target: state.result?.target ?? state.target };
   const post = postOptions();
   const request = { dataset: state.model, image: input.image, options, post, evaluation: evalOptions(), topPercent: Number($('agree-k').value) };
@@ -123,20 +149,7 @@ export function runCompare() {
       $('compare-timing').textContent = `${results.length} maps, their curves (${results.length} × ${3 * (results[0].evaluation.steps + 1)} forward passes) and the agreement matrix in ${ms.toFixed(0)} ms.`;
       renderAgreement(agreement, results.map((x) => x.method));
       runRandomisation();
-      grid.replaceChildren(...results.map((x, i) => {
-        const fig = document.createElement('figure');
-        fig.dataset.method = x.method;
-        const c = document.createElement('canvas');
-        c.className = 'pixelated';
-        c.setAttribute('role', 'img');
-        c.setAttribute('aria-label', `${methodName(x.method)} map`);
-        paintMap(c, maps[i], info.side, $('colormap').value, isSigned());
-        const cap = document.createElement('figcaption');
-        cap.textContent = `${methodName(x.method)} · ${x.ms.toFixed(1)} ms`;
-        cap.append(scores[i]);
-        fig.append(c, cap);
-        return fig;
-      }));
+      grid.replaceChildren(...results.map((x, i) => compareFigure(x.method, x, maps[i], scores[i])));
     },
     (err) => {
       grid.removeAttribute('aria-busy');

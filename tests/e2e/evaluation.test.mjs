@@ -46,6 +46,7 @@ const faith = async (page) => ({ ink: await ink(page, 'faith-plot'), ...await pa
 async function compareAll(page) {
   await page.click('#compare');
   await page.waitForFunction(() => document.querySelectorAll('#compare-grid figure .scores').length >= 9
+    && !document.querySelector('#compare-grid figure.pending') && document.querySelector('#agreement td[tabindex]')
     && document.querySelector('#agreement table')
     && document.getElementById('rand-status').textContent.includes(' in '), null, { timeout: 240_000 });
   const chartInk = await ink(page, 'rand-chart');

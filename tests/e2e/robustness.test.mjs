@@ -349,7 +349,7 @@ describe('privacy and security', () => {
     const { page, context, foreign, errors } = await site.open();
     await recompute(page, () => page.selectOption('#method', 'smoothgrad'));
     await page.click('#compare');
-    await page.waitForFunction(() => document.querySelectorAll('#compare-grid figure').length > 0, null, { timeout: 120_000 });
+    await page.waitForFunction(() => document.querySelectorAll('#compare-grid figure:not(.pending)').length > 0, null, { timeout: 120_000 });
     await recompute(page, () => page.check('#sanity'));
     await page.click('#tab-draw');
     await recompute(page, () => draw(page, [[[0.5, 0.2], [0.5, 0.8]]]));

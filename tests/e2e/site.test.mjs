@@ -222,7 +222,7 @@ describe('the demo page', () => {
     }
     await recompute(page, () => page.selectOption('#method', 'vanilla'));
     await page.click('#compare');
-    await page.waitForFunction((n) => document.querySelectorAll('#compare-grid figure').length === n, registry.length, { timeout: 120_000 });
+    await page.waitForFunction((n) => document.querySelectorAll('#compare-grid figure:not(.pending)').length === n, registry.length, { timeout: 120_000 });
     const shown = await page.$$eval('#compare-grid figure', (f) => f.map((x) => ({ id: x.dataset.method, caption: x.querySelector('figcaption').textContent })));
     assert.deepEqual(shown.map((x) => x.id), registry.map((m) => m.id));
     shown.forEach((x, i) => assert.ok(x.caption.startsWith(`${registry[i].name} ·`), x.caption));

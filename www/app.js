@@ -6,7 +6,7 @@ import { firstGalleryInput, loadGallery, loadGalleryMeta, renderGallery, setupPa
 import { engine, lane, pool, state, title } from './state.js';
 import { $, acceptFiles, hideError, setStatus, showError } from './ui.js';
 import { drawBars, exportPng, render, runCompare, showCurves } from './views.js';
-import { refreshDream, setupDream } from './dream.js';
+import { forgetDreams, refreshDream, setupDream } from './dream.js';
 import { evalOptions, renderAgreement, renderRandomisation } from './evaluation.js';
 import { setupErase } from './erase.js';
 import { applyControls, copyLink, decodeState, fromBytes, markShown, syncUrl, toBytes } from './share.js';
@@ -110,6 +110,7 @@ async function useWeights(file) {
     setStatus(`Checking “${file.name}”…`);
     const info = await pool.loadWeights(bytes);
     state.custom = { name: file.name, dataset: info.dataset };
+    forgetDreams('custom');
     state.info.custom = info;
     hideError();
     $('custom-choice').hidden = false;

@@ -137,6 +137,16 @@ const handlers = {
       if (dreaming === run) dreaming = null;
     }
   },
+  /** The dream's seeded starting noise, before any step: what the dream panel shows until Dream. */
+  async dreamStart({ dataset, options }) {
+    const model = await loadModel(dataset);
+    const d = new Dream(model, options);
+    try {
+      return { image: d.image, step: 0, probability: model.predict(d.image)[options.class] };
+    } finally {
+      d.free();
+    }
+  },
   async stopDream() {
     if (dreaming) dreaming.stop = true;
     return true;

@@ -27,13 +27,16 @@ function renderBars(r, info, label, onTarget) {
     if (c === label) b.classList.add('truth');
     b.setAttribute('aria-pressed', String(c === r.target));
     const pct = (r.probabilities[c] * 100).toFixed(1);
-    b.setAttribute('aria-label', `${name}: ${pct} %${c === r.predicted ? ', predicted' : ''}${c === label ? ', true label' : ''}. Explain this class.`);
     const n = document.createElement('span'); n.className = 'bar-name'; n.textContent = name;
     const track = document.createElement('span'); track.className = 'bar-track';
     const fill = document.createElement('span'); fill.className = 'bar-fill'; fill.style.width = `${Math.max(0.5, r.probabilities[c] * 100)}%`;
     track.append(fill);
     const v = document.createElement('span'); v.className = 'bar-value'; v.textContent = `${pct} %`;
-    b.append(n, track, v);
+    // The visible name and percentage begin the button's accessible name (WCAG label-in-name).
+    const more = document.createElement('span');
+    more.className = 'sr-only';
+    more.textContent = `${c === r.predicted ? ', predicted' : ''}${c === label ? ', true label' : ''}. Explain this class.`;
+    b.append(n, ' ', track, ' ', v, more);
     b.addEventListener('click', () => onTarget(c));
     root.append(b);
   });

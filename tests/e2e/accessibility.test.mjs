@@ -1,0 +1,45 @@
+// axe-core (WCAG 2.1 A/AA and best practices) on every view a visitor reaches: the first map, the
+// compare grid with its evidence, the drawing pad, a dream, CIFAR-10; on a desktop and a phone.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { recompute, settled, useSite } from './harness.mjs';
+
+const site = useSite();
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
+
+/** The rules broken on the page as it is now, each with (up to three of) the nodes breaking it. */
+async function violations(page) {
+  // evaluate() runs outside the page's CSP, which (rightly) refuses injected scripts.
+  await page.evaluate(AXE);
+  const r = await page.evaluate((tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags } }), TAGS);
+  return r.violations.map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+describe('accessibility', () => {
+  for (const viewport of [{ width: 1366, height: 900 }, { width: 390, height: 844 }]) {
+    test(`${viewport.width}×${viewport.height}: no axe-core violation on load, compare, draw, dream and CIFAR-10`, { timeout: 600_000 }, async () => {
+      const { page, context, errors } = await site.open({ viewport });
+      const found = {};
+      const check = async (view) => { found[view] = await violations(page); };
+      await check('load');
+      await page.click('#compare');
+      await page.waitForFunction(() => !document.querySelector('#compare-grid figure.pending')
+        && /methods × 9 maps/.test(document.getElementById('rand-status').textContent), null, { timeout: 240_000 });
+      await check('compare');
+      await page.click('#tab-draw');
+      await check('draw');
+      await page.click('#dream-start');
+      await page.waitForFunction(() => /Step [1-9]/.test(document.getElementById('dream-status').textContent), null, { timeout: 60_000 });
+      await check('dream');
+      await recompute(page, () => page.check('input[name="dataset"][value="cifar10"]'));
+      await settled(page);
+      await check('cifar10');
+      assert.deepEqual(found, { load: [], compare: [], draw: [], dream: [], cifar10: [] });
+      assert.deepEqual(errors, []);
+      await context.close();
+    });
+  }
+});

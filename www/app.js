@@ -277,6 +277,19 @@ async function main() {
   acceptFiles($('weights-file'), $('weights-drop'), useWeights);
   setupDream();
   if (!(await openLink(location.hash))) await switchModel(document.querySelector('input[name="dataset"]:checked').value);
+  registerOffline();
+}
+
+/** Keeps the page working offline after this visit (sw.js caches the build); registered after the
+ * first map so its downloads never compete with it. */
+function registerOffline() {
+  const sw = navigator.serviceWorker;
+  if (!sw) return;
+  const updating = Boolean(sw.controller);
+  sw.addEventListener('controllerchange', () => {
+    if (updating) setStatus('A new version of this page was installed; reload to use it.');
+  });
+  sw.register('sw.js').catch(() => {}); // e.g. a private window that allows none: the page works online
 }
 
 main().catch((err) => showError(`The app could not start: ${err.message}`, () => location.reload()));

@@ -27,8 +27,10 @@ export function useSite({ extraArgs = [] } = {}) {
   });
   /** A fresh context on the page, with console errors and any request leaving the origin recorded;
    * `setup(context)` runs before the page opens (routes, init scripts). */
-  site.open = async ({ wait = true, viewport = { width: 1280, height: 1000 }, setup = null } = {}) => {
-    const context = await site.browser.newContext({ viewport, acceptDownloads: true });
+  // Service workers are blocked unless a test asks for one (the offline test): a worker serving the
+  // build from its cache would bypass the routes other tests use to make requests fail.
+  site.open = async ({ wait = true, viewport = { width: 1280, height: 1000 }, setup = null, serviceWorkers = 'block' } = {}) => {
+    const context = await site.browser.newContext({ viewport, acceptDownloads: true, serviceWorkers });
     await setup?.(context);
     const page = await context.newPage();
     const errors = [];

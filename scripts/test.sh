@@ -4,7 +4,16 @@
 # end-to-end tests against the built site (robustness, abuse and a 10,000-map soak included).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export SALIENCY_DATA="${SALIENCY_DATA:-$(cd .. && pwd)/shared/data}"
+# The data sets: $SALIENCY_DATA, else ../shared/data, else the one beside the checkout this was
+# cloned from (a clone in a temporary folder), else downloaded into data/ (needs internet).
+if [ -z "${SALIENCY_DATA:-}" ]; then
+  origin=$(git remote get-url origin 2>/dev/null || true)
+  for d in "$(cd .. && pwd)/shared/data" "${origin:+$origin/../shared/data}"; do
+    if [ -n "$d" ] && [ -d "$d/mnist" ]; then SALIENCY_DATA=$(cd "$d" && pwd); break; fi
+  done
+  [ -n "${SALIENCY_DATA:-}" ] || { scripts/fetch-data.sh data; SALIENCY_DATA=$(pwd)/data; }
+fi
+export SALIENCY_DATA
 scripts/setup.sh
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 

@@ -42,14 +42,12 @@ export function renderFaithfulness(e) {
 /** Under each map of the compare grid: its AUCs and SRG, the best of each column marked; with no
  * results, one caption of dashes (the same lines, for a figure still computing). */
 export function scoreCaptions(results) {
-  if (!results) results = [{ evaluation: null }];
-  const evaluations = results.map((r) => r.evaluation).filter(Boolean);
-  const best = evaluations.length === 0 ? {} : {
+  const best = !results ? {} : {
     deletion: Math.min(...results.map((r) => r.evaluation.deletion)),
     insertion: Math.max(...results.map((r) => r.evaluation.insertion)),
     srg: Math.max(...results.map((r) => r.evaluation.srg)),
   };
-  return results.map((r) => {
+  return (results ?? [{ evaluation: null }]).map((r) => {
     const p = document.createElement('p');
     p.className = 'scores';
     for (const [key, label] of [['deletion', 'del'], ['insertion', 'ins'], ['srg', 'SRG']]) {

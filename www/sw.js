@@ -21,7 +21,5 @@ self.addEventListener('fetch', (event) => {
   if (req.method !== 'GET' || new URL(req.url).origin !== self.location.origin) return;
   // The build's own files come from its cache (one consistent set of HTML, JS and WASM); anything
   // else (a link's fragment never reaches here) goes to the network.
-  event.respondWith(caches.open(CACHE)
-    .then((c) => c.match(req, { ignoreSearch: true }))
-    .then((hit) => hit ?? fetch(req)));
+  event.respondWith(caches.match(req, { cacheName: CACHE, ignoreSearch: true }).then((hit) => hit ?? fetch(req)));
 });

@@ -44,6 +44,12 @@ async function stroke(page) {
   });
 }
 
+/** Nothing wider than the screen: a table or a line that will not wrap would make the page scroll sideways. */
+async function fitsTheScreen(page, viewport) {
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= viewport.width, `the page is ${width} px wide on a ${viewport.width} px screen`);
+}
+
 describe('the page holds still', () => {
   for (const [name, viewport] of Object.entries(VIEWPORTS)) {
     test(`${name} (${viewport.width}×${viewport.height}): unprompted layout shifts from load to a CIFAR-10 map sum to ≤ ${BOUND}`, { timeout: 600_000 }, async () => {
@@ -57,6 +63,7 @@ describe('the page holds still', () => {
       await page.click('#tab-gallery');
       await page.click('#compare');
       await compareDone(page);
+      await fitsTheScreen(page, viewport);
       await page.check('input[name="dataset"][value="cifar10"]');
       await page.waitForFunction(() => document.getElementById('view-heatmap').dataset.dataset === 'cifar10'
         && /CIFAR-?10 model ready/.test(document.getElementById('status').textContent), null, { timeout: 120_000 });
@@ -69,6 +76,7 @@ describe('the page holds still', () => {
       const sum = unprompted.reduce((a, s) => a + s.value, 0);
       console.log(`[layout] ${name}: unprompted shift sum ${sum.toFixed(4)} over ${unprompted.length} shifts (${shifts.length - unprompted.length} after input)`);
       for (const s of unprompted.filter((x) => x.value > 0.0005)) console.log(`  ${s.value.toFixed(4)} at ${s.t} ms: ${s.nodes.join('; ')}`);
+      await fitsTheScreen(page, viewport);
       assert.ok(sum <= BOUND, `layout shift sum ${sum.toFixed(4)} > ${BOUND}: ${JSON.stringify(unprompted.filter((x) => x.value > 0.0005))}`);
       assert.deepEqual(errors, []);
       await context.close();

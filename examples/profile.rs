@@ -1,4 +1,4 @@
-//! Where one map's time goes: each layer of the direct passes (`src/direct.rs`) forward and
+//! Where one map's time goes: each node of the graph engine (`src/graph`) forward and
 //! backward, next to burn's whole forward pass and autodiff gradient, natively, medians over test-like
 //! images: `cargo run --release --example profile [-- --reps N]`. (The release profile builds burn
 //! for size, as the WASM ships it; burn's columns at opt-level 3 come from the dev profile.)
@@ -8,7 +8,7 @@ mod common;
 use std::time::Instant;
 
 use saliency::attribution::{ReluRule, autodiff_gradient};
-use saliency::model::{LAYERS, images_to_tensor};
+use saliency::model::images_to_tensor;
 
 fn median(mut t: Vec<f64>) -> f64 {
     t.sort_by(f64::total_cmp);
@@ -43,27 +43,25 @@ fn main() {
         let x = images_to_tensor(kind, &img, &net.device()).expect("a valid image");
         let chw = saliency::model::to_vec(x.clone());
         let d = &net.direct;
+        let graph = d.graph();
         let trace = d.trace(&chw);
-        println!("{} (median of {reps}, ms)\n  layer       forward   backward", kind.title());
+        println!("{} (median of {reps}, ms)\n  node        forward   backward", kind.title());
         let (mut fsum, mut bsum) = (0.0, 0.0);
-        // The gradient entering each layer of the backward pass of logit 3.
-        let mut g = saliency::direct::Maps { data: vec![0.0; 10], ..Default::default() };
-        g.data[3] = 1.0;
-        let mut grads = vec![g.clone(); LAYERS.len()];
-        for i in (0..LAYERS.len()).rev() {
-            grads[i] = g.clone();
-            g = d.backward_layer(&trace, i, ReluRule::Gradient, g);
+        // The gradient arriving at each node's output in the backward pass of logit 3.
+        let mut grads = vec![saliency::direct::Maps::default(); graph.nodes().len()];
+        for (i, g) in grads.iter_mut().enumerate() {
+            *g = graph.backward(&trace, saliency::direct::Maps::one_hot(10, 3), ReluRule::Gradient, i + 1);
         }
-        for (i, &layer) in LAYERS.iter().enumerate() {
+        for (i, node) in graph.nodes().iter().enumerate() {
+            let inputs: Vec<_> = node.inputs.iter().map(|&v| &trace.values[v]).collect();
             let f = time(reps, || {
-                std::hint::black_box(d.forward_layer(layer, &trace.inputs[i]));
+                std::hint::black_box(node.op.forward(&inputs));
             });
-            // (includes cloning the incoming gradient, a few KB)
             let b = time(reps, || {
-                std::hint::black_box(d.backward_layer(&trace, i, ReluRule::Gradient, grads[i].clone()));
+                std::hint::black_box(node.op.backward(&inputs, &trace.values[i + 1], &grads[i], ReluRule::Gradient));
             });
             (fsum, bsum) = (fsum + f, bsum + b);
-            println!("  {:10} {f:8.3} {b:10.3}", format!("{layer:?}"));
+            println!("  {:10} {f:8.3} {b:10.3}", node.name);
         }
         println!("  {:10} {fsum:8.3} {bsum:10.3}", "sum");
         let whole = time(reps, || {

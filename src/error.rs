@@ -14,6 +14,8 @@ pub enum Error {
     Options(String),
     #[error("data: {0}")]
     Data(String),
+    #[error("model: {0}")]
+    Model(String),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -23,7 +25,7 @@ impl Error {
     /// name or another layer's prefix.
     pub fn detail(self) -> String {
         match self {
-            Error::Input(m) | Error::Options(m) | Error::Data(m) | Error::Weights(m) => m,
+            Error::Input(m) | Error::Options(m) | Error::Data(m) | Error::Weights(m) | Error::Model(m) => m,
             other => other.to_string(),
         }
     }

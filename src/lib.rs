@@ -14,6 +14,7 @@ pub mod dream;
 pub mod error;
 pub mod evaluate;
 pub mod explain;
+pub mod graph;
 pub mod model;
 pub mod postprocess;
 pub mod rng;

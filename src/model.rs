@@ -150,16 +150,7 @@ pub const LAYERS: [Layer; 12] = [
 pub const CONV1_OUT: usize = 2;
 pub const CONV2_OUT: usize = 6;
 
-/// How a ReLU passes the upstream gradient g back, given its pre-activation x.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReluRule {
-    /// g * [x > 0]: the true gradient.
-    Gradient,
-    /// g * [x > 0] * [g > 0] (Springenberg et al.).
-    Guided,
-    /// max(g, 0), ignoring the forward sign (Zeiler & Fergus; keras-vis "rectified").
-    Deconvnet,
-}
+pub use crate::graph::ReluRule;
 
 /// An activation between layers: feature maps [N,C,H,W] before Flatten, vectors [N,F] after.
 #[derive(Clone, Debug)]

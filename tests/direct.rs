@@ -90,7 +90,7 @@ fn direct_cam_activations_and_gradients_equal_burns() {
                 net.direct.backward(&trace, 2, ReluRule::Gradient, at).extend_chw(&mut direct_g);
                 assert_close(&format!("{kind:?} dA at {at}"), &direct_g, &reference);
             }
-            assert_eq!(trace.inputs.len(), LAYERS.len());
+            assert_eq!(trace.values.len(), LAYERS.len() + 1, "the input and every layer's output");
         }
     }
 }

@@ -105,7 +105,7 @@ impl Network {
     /// Logits [N,10] as rows.
     pub fn logits(&self, x: &Tensor<4>) -> Vec<Vec<f32>> {
         match self.images(x) {
-            Some((data, per)) => data.chunks_exact(per).map(|img| self.trace(img).logits.clone()).collect(),
+            Some((data, per)) => data.chunks_exact(per).map(|img| self.trace(img).output().data.clone()).collect(),
             None => to_vec(self.plain.forward(x.clone())).chunks(NUM_CLASSES).map(<[f32]>::to_vec).collect(),
         }
     }

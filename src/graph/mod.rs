@@ -1,0 +1,165 @@
+//! A network as data: a graph of named nodes, each an op (`ops`) applied to earlier values, and
+//! the one engine that runs any such graph on one image at a time — forward, the input-gradient
+//! backward pass to the input or to any value, and LRP. The engine knows no layer name, no op
+//! and no dataset; the tutorial network is one instance (`crate::direct`), an imported model
+//! another.
+//!
+//! Values are numbered: 0 is the input, `i + 1` the output of node `i`. Nodes are stored in an
+//! order in which every input comes before its node (checked on construction), so a forward pass
+//! is one walk and a backward pass the same walk reversed; gradients of a value read by several
+//! nodes (a residual connection) add up.
+
+mod maps;
+pub mod ops;
+
+use std::sync::Arc;
+
+pub use maps::{Maps, Shape};
+pub use ops::{Op, ReluRule};
+
+/// One node: a name (the exporter's, or the tutorial's layer name), its op and the values it reads.
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub name: String,
+    pub op: Arc<dyn Op>,
+    pub inputs: Vec<usize>,
+}
+
+impl Node {
+    pub fn new(name: impl Into<String>, op: impl Op + 'static, inputs: Vec<usize>) -> Self {
+        Node { name: name.into(), op: Arc::new(op), inputs }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Graph {
+    nodes: Vec<Node>,
+    /// The shape of every value (input first).
+    shapes: Vec<Shape>,
+}
+
+/// Every value of one forward pass: `values[0]` the input, `values[i + 1]` node i's output.
+#[derive(Clone, Debug)]
+pub struct Trace {
+    pub values: Vec<Maps>,
+}
+
+impl Trace {
+    /// The graph's output (the logits).
+    pub fn output(&self) -> &Maps {
+        self.values.last().unwrap_or(&self.values[0])
+    }
+}
+
+impl Graph {
+    /// Checks that every node reads only earlier values, that names are unique, and that every
+    /// op accepts its inputs' shapes; the error names the node and its op.
+    pub fn new(input: Shape, nodes: Vec<Node>) -> crate::Result<Self> {
+        let bad = |n: &Node, why: String| crate::Error::Model(format!("node “{}” ({}): {why}", n.name, n.op.kind()));
+        if nodes.is_empty() {
+            return Err(crate::Error::Model("the graph has no nodes".into()));
+        }
+        let mut shapes = vec![input];
+        let mut names = std::collections::HashSet::new();
+        for (i, n) in nodes.iter().enumerate() {
+            if !names.insert(n.name.as_str()) {
+                return Err(bad(n, "a second node has this name".into()));
+            }
+            if let Some(&v) = n.inputs.iter().find(|&&v| v > i) {
+                return Err(bad(n, format!("reads value {v}, which is not computed before it")));
+            }
+            let ins: Vec<Shape> = n.inputs.iter().map(|&v| shapes[v]).collect();
+            let out = n.op.shape(&ins).map_err(|why| bad(n, why))?;
+            if out.is_empty() {
+                return Err(bad(n, format!("its output {out} is empty")));
+            }
+            shapes.push(out);
+        }
+        Ok(Graph { nodes, shapes })
+    }
+
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+    pub fn input_shape(&self) -> Shape {
+        self.shapes[0]
+    }
+    pub fn output_shape(&self) -> Shape {
+        self.shapes[self.nodes.len()]
+    }
+    /// The shape of value `v`.
+    pub fn shape(&self, v: usize) -> Shape {
+        self.shapes[v]
+    }
+    /// The value a node of this name outputs.
+    pub fn value_of(&self, name: &str) -> Option<usize> {
+        self.nodes.iter().position(|n| n.name == name).map(|i| i + 1)
+    }
+    /// Floating-point operations of node `i`'s forward pass.
+    pub fn node_flops(&self, i: usize) -> u64 {
+        let n = &self.nodes[i];
+        let ins: Vec<Shape> = n.inputs.iter().map(|&v| self.shapes[v]).collect();
+        n.op.flops(&ins, self.shapes[i + 1])
+    }
+    pub fn flops(&self) -> u64 {
+        (0..self.nodes.len()).map(|i| self.node_flops(i)).sum()
+    }
+    pub fn parameters(&self) -> usize {
+        self.nodes.iter().map(|n| n.op.parameters()).sum()
+    }
+
+    /// The forward pass of one input of the graph's input shape.
+    pub fn forward(&self, x: Maps) -> Trace {
+        debug_assert_eq!(x.shape(), self.input_shape());
+        let mut values = Vec::with_capacity(self.nodes.len() + 1);
+        values.push(x);
+        for n in &self.nodes {
+            let out = {
+                let ins: Vec<&Maps> = n.inputs.iter().map(|&v| &values[v]).collect();
+                n.op.forward(&ins)
+            };
+            values.push(out);
+        }
+        Trace { values }
+    }
+
+    /// The gradient with respect to value `stop` (0: the input) of ⟨seed, output⟩, with every
+    /// ReLU's backward replaced by `rule`. Only nodes after `stop` are walked.
+    pub fn backward(&self, t: &Trace, seed: Maps, rule: ReluRule, stop: usize) -> Maps {
+        self.propagate(t, seed, stop, |n, ins, out, g| n.op.backward(ins, out, g, rule))
+    }
+
+    /// The LRP relevance at value `stop` from `relevance` at the output.
+    pub fn lrp(&self, t: &Trace, relevance: Maps, epsilon: f32, stop: usize) -> Maps {
+        self.propagate(t, relevance, stop, |n, ins, out, r| n.op.lrp(ins, out, r, epsilon))
+    }
+
+    /// One reverse walk: `step` turns what arrives at a node's output into what leaves for each of
+    /// its inputs; what meets at a value adds up.
+    fn propagate(
+        &self,
+        t: &Trace,
+        seed: Maps,
+        stop: usize,
+        step: impl Fn(&Node, &[&Maps], &Maps, &Maps) -> Vec<Maps>,
+    ) -> Maps {
+        let last = self.nodes.len();
+        let mut grads: Vec<Option<Maps>> = vec![None; last + 1];
+        grads[last] = Some(seed);
+        for i in (stop..last).rev() {
+            let Some(g) = grads[i + 1].take() else { continue };
+            let n = &self.nodes[i];
+            let ins: Vec<&Maps> = n.inputs.iter().map(|&v| &t.values[v]).collect();
+            for (&v, back) in n.inputs.iter().zip(step(n, &ins, &t.values[i + 1], &g)) {
+                if v < stop {
+                    continue;
+                }
+                match &mut grads[v] {
+                    Some(acc) => acc.add_assign(&back),
+                    slot => *slot = Some(back),
+                }
+            }
+        }
+        grads[stop].take().unwrap_or_else(|| Maps::of_shape(self.shapes[stop]))
+    }
+}

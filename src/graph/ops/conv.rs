@@ -1,0 +1,341 @@
+//! A 2-D convolution (ONNX Conv): any kernel, stride, zero padding and dilation; groups from 1
+//! to depthwise. One general pass, and the fast pass of the tutorial's convolutions (3×3,
+//! stride 1, no padding, whole blocks of channels), which both tests hold to burn's autodiff.
+//!
+//! Values are channel last, so every inner loop is a run over contiguous channels that the
+//! compiler turns into SIMD, and the passes skip the zeros that ReLU and max pooling leave
+//! behind (skipping a zero term changes no sum).
+
+use super::{Inputs, Op, ReluRule, axpy, nonzero_runs, one};
+use crate::graph::{Maps, Shape};
+
+#[derive(Clone, Debug)]
+pub struct Conv {
+    cin: usize,
+    cout: usize,
+    kernel: [usize; 2],
+    stride: [usize; 2],
+    /// top, left, bottom, right.
+    pads: [usize; 4],
+    dilation: [usize; 2],
+    groups: usize,
+    /// [cout][cin / groups][kh][kw], as ONNX and burn store it (LRP's z⁺ rule re-reads it).
+    weight: Vec<f32>,
+    /// [k][cin / groups][cout]: the forward pass adds a run of output channels.
+    forward: Vec<f32>,
+    /// [k][cout][cin / groups]: the backward pass adds a run of input channels.
+    backward: Vec<f32>,
+    /// [cout][k][cin], each row padded to whole SIMD vectors: the fast backward pass for fewer
+    /// than `FEW_INPUTS` input channels (empty otherwise).
+    taps: Vec<f32>,
+    bias: Vec<f32>,
+    fast: bool,
+}
+
+/// The geometry of a convolution besides its channels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConvGeometry {
+    pub kernel: [usize; 2],
+    pub stride: [usize; 2],
+    pub pads: [usize; 4],
+    pub dilation: [usize; 2],
+    pub groups: usize,
+}
+
+impl ConvGeometry {
+    /// k×k, stride 1, no padding (Keras' "valid"), one group.
+    pub fn valid(k: usize) -> Self {
+        ConvGeometry { kernel: [k, k], stride: [1, 1], pads: [0; 4], dilation: [1, 1], groups: 1 }
+    }
+}
+
+/// Output channels per block of the fast forward pass.
+const BLOCK: usize = 32;
+
+/// Below this many input channels a run of them is too short for SIMD, and the fast backward
+/// pass goes by taps instead (a first convolution: 1 or 3).
+const FEW_INPUTS: usize = 8;
+
+impl Conv {
+    /// From a weight laid out [cout][cin / groups][kh][kw] and an optional bias.
+    pub fn new(
+        weight: Vec<f32>,
+        bias: Option<Vec<f32>>,
+        cin: usize,
+        cout: usize,
+        g: ConvGeometry,
+    ) -> Result<Self, String> {
+        let [kh, kw] = g.kernel;
+        if g.groups == 0 || !cin.is_multiple_of(g.groups) || !cout.is_multiple_of(g.groups) {
+            return Err(format!("{} groups do not divide {cin} input and {cout} output channels", g.groups));
+        }
+        if kh == 0 || kw == 0 || g.stride.contains(&0) || g.dilation.contains(&0) {
+            return Err(format!(
+                "kernel {:?}, stride {:?} and dilation {:?} must be positive",
+                g.kernel, g.stride, g.dilation
+            ));
+        }
+        let cg = cin / g.groups;
+        let taps = kh * kw;
+        if weight.len() != cout * cg * taps {
+            return Err(format!(
+                "weight has {} values, {cout}×{cg}×{kh}×{kw} needs {}",
+                weight.len(),
+                cout * cg * taps
+            ));
+        }
+        let bias = bias.unwrap_or_else(|| vec![0.0; cout]);
+        if bias.len() != cout {
+            return Err(format!("bias has {} values for {cout} output channels", bias.len()));
+        }
+        let at = |o: usize, i: usize, k: usize| weight[(o * cg + i) * taps + k];
+        let mut forward = Vec::with_capacity(weight.len());
+        let mut backward = Vec::with_capacity(weight.len());
+        for k in 0..taps {
+            forward.extend((0..cg * cout).map(|j| at(j % cout, j / cout, k)));
+            backward.extend((0..cg * cout).map(|j| at(j / cg, j % cg, k)));
+        }
+        let fast = g == ConvGeometry::valid(3)
+            && cout.is_multiple_of(BLOCK)
+            && (cin < FEW_INPUTS || cin.is_multiple_of(BLOCK));
+        let mut by_taps = Vec::new();
+        if fast && cin < FEW_INPUTS {
+            let stride = (9 * cin).next_multiple_of(4);
+            by_taps = vec![0.0; cout * stride];
+            for (o, row) in by_taps.chunks_exact_mut(stride).enumerate() {
+                for (j, t) in row[..9 * cin].iter_mut().enumerate() {
+                    *t = at(o, j % cin, j / cin);
+                }
+            }
+        }
+        Ok(Conv {
+            cin,
+            cout,
+            kernel: g.kernel,
+            stride: g.stride,
+            pads: g.pads,
+            dilation: g.dilation,
+            groups: g.groups,
+            weight,
+            forward,
+            backward,
+            taps: by_taps,
+            bias,
+            fast,
+        })
+    }
+
+    pub fn geometry(&self) -> ConvGeometry {
+        ConvGeometry {
+            kernel: self.kernel,
+            stride: self.stride,
+            pads: self.pads,
+            dilation: self.dilation,
+            groups: self.groups,
+        }
+    }
+
+    pub fn out_channels(&self) -> usize {
+        self.cout
+    }
+
+    fn out_side(&self, input: usize, axis: usize) -> Option<usize> {
+        let padded = input + self.pads[axis] + self.pads[axis + 2];
+        let span = self.dilation[axis] * (self.kernel[axis] - 1) + 1;
+        padded.checked_sub(span).map(|d| d / self.stride[axis] + 1)
+    }
+
+    /// The input pixel tap `(ky, kx)` of output `(oy, ox)` reads, if inside the image.
+    #[inline(always)]
+    fn source(&self, x: &Maps, oy: usize, ox: usize, ky: usize, kx: usize) -> Option<usize> {
+        let y = (oy * self.stride[0] + ky * self.dilation[0]).checked_sub(self.pads[0]).filter(|&y| y < x.h)?;
+        let xx = (ox * self.stride[1] + kx * self.dilation[1]).checked_sub(self.pads[1]).filter(|&v| v < x.w)?;
+        Some(y * x.w + xx)
+    }
+
+    fn apply(&self, x: &Maps) -> Maps {
+        let (Some(oh), Some(ow)) = (self.out_side(x.h, 0), self.out_side(x.w, 1)) else { return Maps::default() };
+        let mut out = Maps::zeros(oh, ow, self.cout);
+        if self.fast {
+            self.fast_forward(x, &mut out);
+        } else {
+            self.general_forward(x, &mut out);
+        }
+        out
+    }
+
+    fn general_forward(&self, x: &Maps, out: &mut Maps) {
+        let (cin, cout, ow) = (self.cin, self.cout, out.w);
+        let (cg, og) = (cin / self.groups, cout / self.groups);
+        let [kh, kw] = self.kernel;
+        for (p, out) in out.data.chunks_exact_mut(cout).enumerate() {
+            out.copy_from_slice(&self.bias);
+            let (oy, ox) = (p / ow, p % ow);
+            for k in 0..kh * kw {
+                let Some(q) = self.source(x, oy, ox, k / kw, k % kw) else { continue };
+                let pixel = &x.data[q * cin..][..cin];
+                for g in 0..self.groups {
+                    let acc = &mut out[g * og..][..og];
+                    for (i, &v) in pixel[g * cg..][..cg].iter().enumerate() {
+                        if v != 0.0 {
+                            axpy(acc, v, &self.forward[(k * cg + i) * cout + g * og..][..og]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn general_backward(&self, x: Shape, g: &Maps) -> Maps {
+        let (cin, cout) = (self.cin, self.cout);
+        let (cg, og) = (cin / self.groups, cout / self.groups);
+        let [kh, kw] = self.kernel;
+        let mut back = Maps::of_shape(x);
+        let like = Maps { data: Vec::new(), ..back };
+        for (p, gp) in g.data.chunks_exact(cout).enumerate() {
+            let (oy, ox) = (p / g.w, p % g.w);
+            for k in 0..kh * kw {
+                let Some(q) = self.source(&like, oy, ox, k / kw, k % kw) else { continue };
+                let pixel = &mut back.data[q * cin..][..cin];
+                for (o, &v) in gp.iter().enumerate() {
+                    if v != 0.0 {
+                        let group = o / og;
+                        axpy(&mut pixel[group * cg..][..cg], v, &self.backward[(k * cout + o) * cg..][..cg]);
+                    }
+                }
+            }
+        }
+        back
+    }
+
+    /// The fast forward pass: each pixel's nonzero channels listed once (each is read by 9
+    /// output positions), then blocks of output channels small enough to stay in SIMD registers
+    /// over the 9·cin terms.
+    fn fast_forward(&self, x: &Maps, out: &mut Maps) {
+        let (ow, cin, cout) = (out.w, self.cin, self.cout);
+        let (nonzero, starts) = nonzero_runs(&x.data, x.c);
+        for (p, out) in out.data.chunks_exact_mut(cout).enumerate() {
+            let (y, xx) = (p / ow, p % ow);
+            for (b, out) in out.chunks_exact_mut(BLOCK).enumerate() {
+                let mut acc = [0f32; BLOCK];
+                acc.copy_from_slice(&self.bias[b * BLOCK..][..BLOCK]);
+                for k in 0..9 {
+                    let q = (y + k / 3) * x.w + xx + k % 3;
+                    let weights = &self.forward[k * cin * cout + b * BLOCK..];
+                    for &(i, v) in &nonzero[starts[q]..starts[q + 1]] {
+                        axpy(&mut acc, v, &weights[i as usize * cout..][..BLOCK]);
+                    }
+                }
+                out.copy_from_slice(&acc);
+            }
+        }
+    }
+
+    /// Many input channels: each input pixel gathers, from the nonzero gradient values of the
+    /// output positions it feeds, runs of input channels into SIMD registers. The terms are added
+    /// in the order a scatter from the output positions (row-major, then channel) would add them:
+    /// the taps run backwards.
+    fn backward_by_channels(&self, g: &Maps, h: usize, w: usize) -> Maps {
+        let (cin, cout) = (self.cin, self.cout);
+        let (nonzero, starts) = nonzero_runs(&g.data, g.c);
+        let mut out = Maps::zeros(h, w, cin);
+        for (p, out) in out.data.chunks_exact_mut(cin).enumerate() {
+            let (y, x) = (p / w, p % w);
+            for (b, out) in out.chunks_exact_mut(BLOCK).enumerate() {
+                let mut acc = [0f32; BLOCK];
+                for k in (0..9).rev() {
+                    let (Some(gy), Some(gx)) = (y.checked_sub(k / 3), x.checked_sub(k % 3)) else { continue };
+                    if gy >= g.h || gx >= g.w {
+                        continue;
+                    }
+                    let q = gy * g.w + gx;
+                    let weights = &self.backward[k * cout * cin + b * BLOCK..];
+                    for &(o, v) in &nonzero[starts[q]..starts[q + 1]] {
+                        axpy(&mut acc, v, &weights[o as usize * cin..][..BLOCK]);
+                    }
+                }
+                out.copy_from_slice(&acc);
+            }
+        }
+        out
+    }
+
+    /// Few input channels (where a run of input channels is 1 or 3 long): each output position's
+    /// gradient, a run of channels, times the `[cout][9·cin]` weights gives its 9·cin terms at
+    /// once, one run of SIMD lanes per channel. Pooling passes a gradient to one pixel of each
+    /// window per channel, so zero channels (most of a blank background) are skipped.
+    fn backward_by_taps(&self, g: &Maps, h: usize, w: usize) -> Maps {
+        let (cin, stride) = (self.cin, self.taps.len() / self.cout);
+        let (nonzero, starts) = nonzero_runs(&g.data, g.c);
+        let mut out = Maps::zeros(h, w, cin);
+        let mut acc = vec![0f32; stride];
+        for (p, ends) in starts.windows(2).enumerate() {
+            let gp = &nonzero[ends[0]..ends[1]];
+            if gp.is_empty() {
+                continue;
+            }
+            acc.fill(0.0);
+            for &(o, v) in gp {
+                axpy(&mut acc, v, &self.taps[o as usize * stride..][..stride]);
+            }
+            let (y, xx) = (p / g.w, p % g.w);
+            for (k, terms) in acc.chunks_exact(cin).take(9).enumerate() {
+                let pixel = ((y + k / 3) * w + xx + k % 3) * cin;
+                for (o, &t) in out.data[pixel..pixel + cin].iter_mut().zip(terms) {
+                    *o += t;
+                }
+            }
+        }
+        out
+    }
+
+    fn back(&self, x: Shape, g: &Maps) -> Maps {
+        match (self.fast, self.cin < FEW_INPUTS) {
+            (true, true) => self.backward_by_taps(g, x.h, x.w),
+            (true, false) => self.backward_by_channels(g, x.h, x.w),
+            (false, _) => self.general_backward(x, g),
+        }
+    }
+}
+
+impl Op for Conv {
+    fn kind(&self) -> &'static str {
+        "Conv"
+    }
+    fn shape(&self, inputs: &[Shape]) -> Result<Shape, String> {
+        let s = one(inputs)?;
+        if s.c != self.cin {
+            return Err(format!("takes {} channels, its input has {} ({s})", self.cin, s.c));
+        }
+        match (self.out_side(s.h, 0), self.out_side(s.w, 1)) {
+            (Some(h), Some(w)) => Ok(Shape::new(self.cout, h, w)),
+            _ => Err(format!("a {:?} kernel (dilation {:?}) does not fit its {s} input", self.kernel, self.dilation)),
+        }
+    }
+    fn forward(&self, x: &Inputs) -> Maps {
+        self.apply(x[0])
+    }
+    fn backward(&self, x: &Inputs, _: &Maps, g: &Maps, _: ReluRule) -> Vec<Maps> {
+        vec![self.back(x[0].shape(), g)]
+    }
+    /// z⁺ rule (α = 1, β = 0): R_in = a · (W⁺ᵀ (R / z⁺)), z⁺ = a ∗ W⁺ without bias; where z⁺ = 0
+    /// nothing flows.
+    fn lrp(&self, x: &Inputs, _: &Maps, r: &Maps, _: f32) -> Vec<Maps> {
+        let plus = self.weight.iter().map(|&w| w.max(0.0)).collect();
+        // Same geometry and sizes as `self`, which was built from them: cannot fail.
+        let Ok(plus) = Conv::new(plus, None, self.cin, self.cout, self.geometry()) else {
+            return vec![Maps::of_shape(x[0].shape())];
+        };
+        let z = plus.apply(x[0]);
+        let s =
+            Maps { data: r.data.iter().zip(&z.data).map(|(&r, &z)| if z > 0.0 { r / z } else { 0.0 }).collect(), ..z };
+        let back = plus.back(x[0].shape(), &s);
+        vec![Maps { data: back.data.iter().zip(&x[0].data).map(|(&g, &a)| a * g).collect(), ..back }]
+    }
+    fn flops(&self, _: &[Shape], out: Shape) -> u64 {
+        (2 * out.len() * (self.cin / self.groups) * self.kernel[0] * self.kernel[1]) as u64
+    }
+    fn parameters(&self) -> usize {
+        self.weight.len() + self.bias.len()
+    }
+}

@@ -1,0 +1,91 @@
+//! The operations a graph is made of. Each op is one file holding everything about it: its
+//! shape rule, forward pass, input-gradient backward pass (with the ReLU rule that guided
+//! backprop and deconvnet swap in), LRP rule and cost. The engine (`super::Graph`) only walks
+//! nodes and calls these; it knows no op by name.
+
+mod add;
+mod conv;
+mod dense;
+mod flatten;
+mod identity;
+mod max_pool;
+mod relu;
+
+pub use add::Add;
+pub use conv::{Conv, ConvGeometry};
+pub use dense::Dense;
+pub use flatten::Flatten;
+pub use identity::Identity;
+pub use max_pool::MaxPool;
+pub use relu::{Relu, ReluRule};
+
+use super::{Maps, Shape};
+
+/// What an op is given: the values of its inputs, in the node's order.
+pub type Inputs<'a> = [&'a Maps];
+
+pub trait Op: std::fmt::Debug + Send + Sync {
+    /// The op's name as ONNX spells it ("Conv", "Relu", …): what the layer table and errors show.
+    fn kind(&self) -> &'static str;
+    /// The output shape for these input shapes, or why they don't fit (without the node's name:
+    /// the graph adds it).
+    fn shape(&self, inputs: &[Shape]) -> Result<Shape, String>;
+    fn forward(&self, inputs: &Inputs) -> Maps;
+    /// The gradient at each input from `g`, the gradient at the output; `output` is this node's
+    /// forward value. Only a ReLU reads `rule`.
+    fn backward(&self, inputs: &Inputs, output: &Maps, g: &Maps, rule: ReluRule) -> Vec<Maps>;
+    /// The relevance at each input from `r`, the relevance at the output (LRP: ε-rule for dense
+    /// layers, z⁺ for convolutions, the gradient's path through pooling and reshapes).
+    fn lrp(&self, inputs: &Inputs, output: &Maps, r: &Maps, epsilon: f32) -> Vec<Maps>;
+    /// Floating-point operations of one forward pass (a multiply-add is two).
+    fn flops(&self, inputs: &[Shape], output: Shape) -> u64;
+    /// Learned parameters (weights and biases).
+    fn parameters(&self) -> usize {
+        0
+    }
+}
+
+/// max(v, 0) as a select, which WASM SIMD does four at a time (`f32x4.pmax`); `f32::max` must
+/// also map NaN to the other operand, and that compiles to a scalar loop.
+#[inline(always)]
+pub(crate) fn positive(v: f32) -> f32 {
+    if v > 0.0 { v } else { 0.0 }
+}
+
+/// `acc += v · row`, the one inner loop every layer runs.
+#[inline(always)]
+pub(crate) fn axpy(acc: &mut [f32], v: f32, row: &[f32]) {
+    for (a, &r) in acc.iter_mut().zip(row) {
+        *a += v * r;
+    }
+}
+
+/// `data` cut into runs of `run` values: each run's nonzero values as (index in the run, value),
+/// and where each run's list starts (one more entry for the end). A loop over these runs without
+/// a data-dependent branch: after ReLU and pooling, whether a value is zero is a coin flip the
+/// branch predictor loses; skipping a zero term changes no sum.
+pub(crate) fn nonzero_runs(data: &[f32], run: usize) -> (Vec<(u32, f32)>, Vec<usize>) {
+    // Every value is written, and the end moves past it only if it is nonzero: no branch.
+    let mut nonzero = vec![(0, 0.0); data.len()];
+    let run = run.max(1);
+    let mut starts = Vec::with_capacity(data.len() / run + 1);
+    let mut end = 0;
+    for px in data.chunks_exact(run) {
+        starts.push(end);
+        for (i, &v) in px.iter().enumerate() {
+            nonzero[end] = (i as u32, v);
+            end += usize::from(v != 0.0);
+        }
+    }
+    starts.push(end);
+    nonzero.truncate(end);
+    (nonzero, starts)
+}
+
+/// Exactly one input, or the error a graph reports for its node.
+pub(crate) fn one(inputs: &[Shape]) -> Result<Shape, String> {
+    match inputs {
+        [s] => Ok(*s),
+        _ => Err(format!("takes one input, was given {}", inputs.len())),
+    }
+}

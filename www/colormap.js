@@ -11,18 +11,31 @@ export async function loadColormaps() {
   }
 }
 
-/** RGB of t in [0,1] under a colour map, linear between stops. */
-export function colorAt(name, t) {
-  const s = stops[name] ?? stops.viridis;
+/** Writes the RGB of t in [0,1] under a colour map (linear between stops) to out[at..at+3]. */
+function colorInto(out, at, s, t) {
   const v = Number.isFinite(t) ? Math.min(1, Math.max(0, t)) : 0;
   const pos = v * (s.length - 1);
   const i = Math.min(Math.floor(pos), s.length - 2);
   const f = pos - i;
-  return [0, 1, 2].map((k) => Math.round(s[i][k] * (1 - f) + s[i + 1][k] * f));
+  const a = s[i];
+  const b = s[i + 1];
+  for (let k = 0; k < 3; k++) out[at + k] = Math.round(a[k] * (1 - f) + b[k] * f);
+}
+
+const stopsOf = (name) => stops[name] ?? stops.viridis;
+
+/** RGB of t in [0,1] under a colour map, linear between stops. */
+export function colorAt(name, t) {
+  const out = [0, 0, 0];
+  colorInto(out, 0, stopsOf(name), t);
+  return out;
 }
 
 /** Map values -> [0,1] for colouring: signed maps live in [-1,1]. */
 export const toUnit = (v, signed) => (signed ? (v + 1) / 2 : v);
+
+// The painters write straight into the canvas' pixels: a gallery paints ~100 images on load, and
+// an array per pixel made that the page's longest task on a slow phone.
 
 /** Paints an H x W map onto a canvas of that size. */
 export function paintMap(canvas, map, side, cmap, signed) {
@@ -30,9 +43,10 @@ export function paintMap(canvas, map, side, cmap, signed) {
   canvas.height = side;
   const ctx = canvas.getContext('2d');
   const img = ctx.createImageData(side, side);
+  const s = stopsOf(cmap);
   for (let i = 0; i < side * side; i++) {
-    const [r, g, b] = colorAt(cmap, toUnit(map[i], signed));
-    img.data.set([r, g, b, 255], i * 4);
+    colorInto(img.data, i * 4, s, toUnit(map[i], signed));
+    img.data[i * 4 + 3] = 255;
   }
   ctx.putImageData(img, 0, 0);
 }
@@ -44,9 +58,14 @@ export function paintImage(canvas, image, side, channels) {
   // The overlay reads its pixels back; say so before the first getContext.
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
   const img = ctx.createImageData(side, side);
-  for (let i = 0; i < side * side; i++) {
-    const px = channels === 1 ? [image[i], image[i], image[i]] : [image[i * 3], image[i * 3 + 1], image[i * 3 + 2]];
-    img.data.set([...px.map((v) => Math.round(v * 255)), 255], i * 4);
+  const d = img.data;
+  const grey = channels === 1;
+  for (let i = 0, o = 0; i < side * side; i++, o += 4) {
+    const j = grey ? i : i * 3;
+    d[o] = Math.round(image[j] * 255);
+    d[o + 1] = Math.round(image[grey ? j : j + 1] * 255);
+    d[o + 2] = Math.round(image[grey ? j : j + 2] * 255);
+    d[o + 3] = 255;
   }
   ctx.putImageData(img, 0, 0);
 }
@@ -56,8 +75,10 @@ export function paintOverlay(canvas, image, map, side, channels, cmap, signed, o
   paintImage(canvas, image, side, channels);
   const ctx = canvas.getContext('2d');
   const img = ctx.getImageData(0, 0, side, side);
+  const s = stopsOf(cmap);
+  const c = [0, 0, 0];
   for (let i = 0; i < side * side; i++) {
-    const c = colorAt(cmap, toUnit(map[i], signed));
+    colorInto(c, 0, s, toUnit(map[i], signed));
     for (let k = 0; k < 3; k++) img.data[i * 4 + k] = Math.round(img.data[i * 4 + k] * (1 - opacity) + c[k] * opacity);
   }
   ctx.putImageData(img, 0, 0);

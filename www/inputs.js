@@ -28,7 +28,11 @@ export async function loadGallery(dataset) {
   return state.gallery[dataset];
 }
 
-const toImage = (bytes) => Float32Array.from(bytes, (v) => v / 255);
+function toImage(bytes) {
+  const out = new Float32Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) out[i] = bytes[i] / 255;
+  return out;
+}
 
 function galleryImage(g, k) {
   const per = g.meta.side * g.meta.side * g.meta.channels;
@@ -54,6 +58,7 @@ export function renderGallery(g, onInput) {
   root.removeAttribute('aria-busy');
   root.dataset.dataset = g.meta.dataset;
   const { side, channels, classNames } = g.meta;
+  const unpainted = [];
   g.meta.indices.forEach((index, k) => {
     const label = g.meta.labels[k];
     const b = document.createElement('button');
@@ -64,7 +69,9 @@ export function renderGallery(g, onInput) {
     b.setAttribute('aria-label', `Test image ${index}, true label ${classNames[label]}`);
     const c = document.createElement('canvas');
     c.className = 'pixelated';
-    paintImage(c, galleryImage(g, k), side, channels);
+    c.width = side;
+    c.height = side;
+    unpainted.push([c, k]);
     const cap = document.createElement('span');
     cap.textContent = classNames[label];
     b.append(c, cap);
@@ -75,6 +82,17 @@ export function renderGallery(g, onInput) {
     });
     root.append(b);
   });
+  paintThumbs(g, unpainted, ++galleryRender);
+}
+
+let galleryRender = 0;
+/** Paints the thumbs a batch per task, so the page answers input while a gallery fills in (one
+ * 150-image task was the longest a slow phone ran on load); a newer gallery stops an older one. */
+function paintThumbs(g, thumbs, render, from = 0) {
+  if (render !== galleryRender) return;
+  const end = Math.min(thumbs.length, from + 25);
+  for (const [c, k] of thumbs.slice(from, end)) paintImage(c, galleryImage(g, k), g.meta.side, g.meta.channels);
+  if (end < thumbs.length) setTimeout(() => paintThumbs(g, thumbs, render, end), 0);
 }
 
 // ---------- drawing pad ----------

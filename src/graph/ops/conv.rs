@@ -147,7 +147,7 @@ impl Conv {
 
     /// The input pixel tap `(ky, kx)` of output `(oy, ox)` reads, if inside the image.
     #[inline(always)]
-    fn source(&self, x: &Maps, oy: usize, ox: usize, ky: usize, kx: usize) -> Option<usize> {
+    fn source(&self, x: Shape, oy: usize, ox: usize, ky: usize, kx: usize) -> Option<usize> {
         let y = (oy * self.stride[0] + ky * self.dilation[0]).checked_sub(self.pads[0]).filter(|&y| y < x.h)?;
         let xx = (ox * self.stride[1] + kx * self.dilation[1]).checked_sub(self.pads[1]).filter(|&v| v < x.w)?;
         Some(y * x.w + xx)
@@ -172,7 +172,7 @@ impl Conv {
             out.copy_from_slice(&self.bias);
             let (oy, ox) = (p / ow, p % ow);
             for k in 0..kh * kw {
-                let Some(q) = self.source(x, oy, ox, k / kw, k % kw) else { continue };
+                let Some(q) = self.source(x.shape(), oy, ox, k / kw, k % kw) else { continue };
                 let pixel = &x.data[q * cin..][..cin];
                 for g in 0..self.groups {
                     let acc = &mut out[g * og..][..og];
@@ -191,11 +191,10 @@ impl Conv {
         let (cg, og) = (cin / self.groups, cout / self.groups);
         let [kh, kw] = self.kernel;
         let mut back = Maps::of_shape(x);
-        let like = Maps { data: Vec::new(), ..back };
         for (p, gp) in g.data.chunks_exact(cout).enumerate() {
             let (oy, ox) = (p / g.w, p % g.w);
             for k in 0..kh * kw {
-                let Some(q) = self.source(&like, oy, ox, k / kw, k % kw) else { continue };
+                let Some(q) = self.source(x, oy, ox, k / kw, k % kw) else { continue };
                 let pixel = &mut back.data[q * cin..][..cin];
                 for (o, &v) in gp.iter().enumerate() {
                     if v != 0.0 {

@@ -60,6 +60,11 @@ describe('the page holds still', () => {
       await page.waitForFunction(() => !document.getElementById('faith').classList.contains('stale'), null, { timeout: 120_000 });
       await stroke(page);
       await page.waitForFunction(() => !document.getElementById('faith').classList.contains('stale'), null, { timeout: 120_000 });
+      // Each input tab fits too (the upload form's min-content once widened the phone page to 433 px).
+      for (const tab of ['draw', 'upload']) {
+        await page.click(`#tab-${tab}`);
+        await fitsTheScreen(page, viewport);
+      }
       await page.click('#tab-gallery');
       await page.click('#compare');
       await compareDone(page);

@@ -3,21 +3,31 @@
 //! backprop and deconvnet swap in), LRP rule and cost. The engine (`super::Graph`) only walks
 //! nodes and calls these; it knows no op by name.
 
+mod activation;
 mod add;
+mod affine;
+mod avg_pool;
+mod concat;
 mod conv;
 mod dense;
 mod flatten;
 mod identity;
 mod max_pool;
 mod relu;
+mod transpose;
 
+pub use activation::Activation;
 pub use add::Add;
+pub use affine::Affine;
+pub use avg_pool::AvgPool;
+pub use concat::Concat;
 pub use conv::{Conv, ConvGeometry};
 pub use dense::Dense;
 pub use flatten::Flatten;
 pub use identity::Identity;
 pub use max_pool::MaxPool;
 pub use relu::{Relu, ReluRule};
+pub use transpose::Transpose;
 
 use super::{Maps, Shape};
 

@@ -16,6 +16,8 @@ pub mod evaluate;
 pub mod explain;
 pub mod graph;
 pub mod model;
+#[cfg(feature = "onnx")]
+pub mod onnx;
 pub mod postprocess;
 pub mod rng;
 pub mod sanity;

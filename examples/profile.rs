@@ -8,6 +8,7 @@ mod common;
 use std::time::Instant;
 
 use saliency::attribution::{ReluRule, autodiff_gradient};
+use saliency::graph::Maps;
 use saliency::model::images_to_tensor;
 
 fn median(mut t: Vec<f64>) -> f64 {
@@ -42,15 +43,15 @@ fn main() {
             .collect();
         let x = images_to_tensor(kind, &img, &net.device()).expect("a valid image");
         let chw = saliency::model::to_vec(x.clone());
-        let d = &net.direct;
-        let graph = d.graph();
-        let trace = d.trace(&chw);
+        let graph = net.graph();
+        let input = || Maps::from_chw(&chw, kind.channels(), kind.side(), kind.side());
+        let trace = graph.forward(input());
         println!("{} (median of {reps}, ms)\n  node        forward   backward", kind.title());
         let (mut fsum, mut bsum) = (0.0, 0.0);
         // The gradient arriving at each node's output in the backward pass of logit 3.
-        let mut grads = vec![saliency::direct::Maps::default(); graph.nodes().len()];
+        let mut grads = vec![Maps::default(); graph.nodes().len()];
         for (i, g) in grads.iter_mut().enumerate() {
-            *g = graph.backward(&trace, saliency::direct::Maps::one_hot(10, 3), ReluRule::Gradient, i + 1);
+            *g = graph.backward(&trace, Maps::one_hot(10, 3), ReluRule::Gradient, i + 1);
         }
         for (i, node) in graph.nodes().iter().enumerate() {
             let inputs: Vec<_> = node.inputs.iter().map(|&v| &trace.values[v]).collect();
@@ -65,13 +66,13 @@ fn main() {
         }
         println!("  {:10} {fsum:8.3} {bsum:10.3}", "sum");
         let whole = time(reps, || {
-            std::hint::black_box(d.backward(&d.trace(&chw), 3, ReluRule::Gradient, 0));
+            std::hint::black_box(net.backward(&graph.forward(input()), 3, ReluRule::Gradient, 0));
         });
         let burn_forward = time(reps, || {
-            std::hint::black_box(net.plain.forward(x.clone()));
+            std::hint::black_box(net.cnn().unwrap().forward(x.clone()));
         });
         let burn_grad = time(reps, || {
-            std::hint::black_box(autodiff_gradient(&net, &x, &[3]));
+            std::hint::black_box(autodiff_gradient(net.frozen().unwrap(), &x, &[3]));
         });
         println!(
             "  direct forward + backward {whole:.3}; burn forward {burn_forward:.3}, burn autodiff gradient {burn_grad:.3}\n"

@@ -9,10 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::attribution::{Network, ReluRule, input_gradient};
 use burn::tensor::{Tensor, TensorData};
 
-use crate::model::{
-    Activation, CONV1_CHANNELS, CONV1_OUT, CONV2_CHANNELS, CONV2_OUT, DatasetKind, NUM_CLASSES, images_to_tensor,
-    softmax, tensor_to_hwc,
-};
+use crate::graph::Maps;
+use crate::model::{softmax, tensor_to_hwc};
 use crate::rng::Rng;
 use crate::{Error, Result};
 
@@ -21,7 +19,8 @@ use crate::{Error, Result};
 pub struct DreamOptions {
     /// The class whose logit is maximised (unless `layer` is set).
     pub class: usize,
-    /// Maximise a conv filter's mean activation instead: "conv1" or "conv2" (after its ReLU)...
+    /// Maximise one channel's mean activation at a node's output instead (a name as the CAM
+    /// methods' `layer` takes it: the tutorial's "conv1" and "conv2" are after their ReLU)...
     pub layer: Option<String>,
     /// ...and which of its filters.
     pub filter: usize,
@@ -54,10 +53,12 @@ impl Default for DreamOptions {
 }
 
 impl DreamOptions {
-    pub fn check(&self) -> Result<()> {
+    /// Checks the options against the network; returns the objective's value (`None`: the class
+    /// logit).
+    pub fn check(&self, net: &Network) -> Result<Option<usize>> {
         let bad = |m: String| Err(Error::Options(m));
-        if self.class >= NUM_CLASSES {
-            return bad(format!("class must be in 0..9, got {}", self.class));
+        if self.layer.is_none() {
+            net.spec().check_class(self.class, "class")?;
         }
         if self.steps == 0 || self.steps > 10_000 {
             return bad(format!("steps must be in 1..=10000, got {}", self.steps));
@@ -70,19 +71,18 @@ impl DreamOptions {
         if self.jitter > 4 {
             return bad(format!("jitter must be in 0..=4 pixels, got {}", self.jitter));
         }
-        if let Some(layer) = &self.layer {
-            let (_, filters) = objective_layer(layer)?;
-            if self.filter >= filters {
-                return bad(format!("filter must be in 0..{} for {layer}, got {}", filters - 1, self.filter));
-            }
-        }
-        Ok(())
+        let Some(layer) = &self.layer else { return Ok(None) };
+        let at = objective_layer(net, layer, self.filter)?;
+        Ok(Some(at))
     }
 }
 
 /// An image being dreamed: H x W x C values in [0, 1].
 pub struct Dream {
-    kind: DatasetKind,
+    /// Height, width, channels.
+    size: (usize, usize, usize),
+    /// The value whose channel `opts.filter` is maximised; `None`: the class logit.
+    objective: Option<usize>,
     opts: DreamOptions,
     rng: Rng,
     image: Vec<f32>,
@@ -90,11 +90,12 @@ pub struct Dream {
 }
 
 impl Dream {
-    pub fn new(kind: DatasetKind, opts: DreamOptions) -> Result<Self> {
-        opts.check()?;
+    pub fn new(net: &Network, opts: DreamOptions) -> Result<Self> {
+        let objective = opts.check(net)?;
+        let s = net.spec();
         let mut rng = Rng::new(opts.seed);
-        let image = (0..kind.input_len()).map(|_| (0.1 + 0.1 * rng.uniform()) as f32).collect();
-        Ok(Dream { kind, opts, rng, image, done: 0 })
+        let image = (0..s.input_len()).map(|_| (0.1 + 0.1 * rng.uniform()) as f32).collect();
+        Ok(Dream { size: (s.height, s.width, s.channels), objective, opts, rng, image, done: 0 })
     }
 
     pub fn image(&self) -> &[f32] {
@@ -109,7 +110,7 @@ impl Dream {
 
     /// Advances up to `n` steps (never past `steps`).
     pub fn advance(&mut self, net: &Network, n: usize) -> Result<()> {
-        let (side, c) = (self.kind.side(), self.kind.channels());
+        let size = self.size;
         for _ in 0..n.min(self.opts.steps - self.done) {
             let j = self.opts.jitter as i64;
             let (dy, dx) = if j > 0 {
@@ -117,14 +118,14 @@ impl Dream {
             } else {
                 (0, 0)
             };
-            let shifted = roll(&self.image, side, c, dy, dx);
-            let x = images_to_tensor(self.kind, &shifted, &net.device())?;
-            let g = match &self.opts.layer {
+            let shifted = roll(&self.image, size, dy, dx);
+            let x = net.spec().images_to_tensor(&shifted, &net.device())?;
+            let g = match self.objective {
                 None => input_gradient(net, &x, &[self.opts.class]),
-                Some(layer) => filter_gradient(net, &x, objective_layer(layer)?.0, self.opts.filter),
+                Some(at) => filter_gradient(net, &x, at, self.opts.filter),
             };
-            let g = roll(&tensor_to_hwc(g), side, c, -dy, -dx);
-            let tv = tv_gradient(&self.image, side, c);
+            let g = roll(&tensor_to_hwc(g), size, -dy, -dx);
+            let tv = tv_gradient(&self.image, size);
             let n = self.image.len() as f32;
             // The objective's gradient is scaled to mean |g| = 1 so the penalties weigh the same
             // against a class logit or a filter's (much smaller) mean activation.
@@ -146,48 +147,50 @@ impl Dream {
     }
 }
 
-/// The layer position (in `model::LAYERS`) and filter count of a layer name.
-fn objective_layer(name: &str) -> Result<(usize, usize)> {
-    match name {
-        "conv1" => Ok((CONV1_OUT, CONV1_CHANNELS)),
-        "conv2" => Ok((CONV2_OUT, CONV2_CHANNELS)),
-        other => Err(Error::Options(format!("layer must be conv1 or conv2, got {other}"))),
+/// The value a layer name reads (as the CAM methods resolve it), checked to have channel `filter`.
+fn objective_layer(net: &Network, name: &str, filter: usize) -> Result<usize> {
+    let at = net.layer_value(name)?;
+    let channels = net.graph().shape(at).c;
+    if filter >= channels {
+        return Err(Error::Options(format!("filter must be in 0..{} for {name}, got {filter}", channels - 1)));
     }
+    Ok(at)
 }
 
-/// d mean(A_filter) / d x, A the activation entering `LAYERS[at]` (one image): burn's explicit
-/// backward pass from the mean's gradient, 1 / (h w) on the filter's channel.
+/// d mean(A_filter) / d x for each image of `x`, A the graph's value `at`: the engine's backward
+/// pass from the mean's gradient, 1 / (h w) on the filter's channel.
 pub fn filter_gradient(net: &Network, x: &Tensor<4>, at: usize, filter: usize) -> Tensor<4> {
-    let trace = net.plain.trace(x.clone());
-    let [n, k, h, w] = trace.inputs[at].clone().maps().dims();
-    let mut seed = vec![0f32; n * k * h * w];
-    for image in seed.chunks_exact_mut(k * h * w) {
-        image[filter * h * w..(filter + 1) * h * w].fill(1.0 / (h * w) as f32);
+    let s = net.graph().shape(at);
+    let mut seed = Maps::of_shape(s);
+    seed.data.iter_mut().skip(filter).step_by(s.c).for_each(|v| *v = 1.0 / (s.h * s.w) as f32);
+    let [_, c, h, w] = x.dims();
+    let mut out = Vec::new();
+    for img in crate::model::to_vec(x.clone()).chunks_exact(c * h * w) {
+        let trace = net.trace(img);
+        net.graph().backward_from(&trace, at, seed.clone(), ReluRule::Gradient, 0).extend_chw(&mut out);
     }
-    let seed = Activation::Maps(Tensor::from_data(TensorData::new(seed, [n, k, h, w]), &x.device()));
-    net.plain.backward_between(&trace, 0..at, seed, ReluRule::Gradient).maps()
+    Tensor::from_data(TensorData::new(out, x.dims()), &x.device())
 }
 
-/// The mean activation of a conv filter for one image (what a filter dream maximises).
+/// The mean activation of one channel of a layer for one image (what a filter dream maximises).
 pub fn filter_activation(net: &Network, image: &[f32], layer: &str, filter: usize) -> Result<f32> {
-    let (at, filters) = objective_layer(layer)?;
-    if filter >= filters {
-        return Err(Error::Options(format!("filter must be in 0..{} for {layer}, got {filter}", filters - 1)));
-    }
-    let x = images_to_tensor(net.plain.kind(), image, &net.device())?;
-    let a = net.plain.features_at(x, at).slice([0..1, filter..filter + 1]).mean();
-    Ok(crate::model::to_vec(a).first().copied().unwrap_or(0.0))
+    let at = objective_layer(net, layer, filter)?;
+    let x = crate::explain::image_tensor(net, image)?;
+    let a = net.activations(&x, at);
+    let s = net.graph().shape(at);
+    let plane = &crate::model::to_vec(a)[filter * s.h * s.w..(filter + 1) * s.h * s.w];
+    Ok(plane.iter().sum::<f32>() / plane.len() as f32)
 }
 
 /// Shifts an H x W x C image by (dy, dx), wrapping around.
-fn roll(img: &[f32], side: usize, c: usize, dy: i64, dx: i64) -> Vec<f32> {
-    let s = side as i64;
+fn roll(img: &[f32], (h, w, c): (usize, usize, usize), dy: i64, dx: i64) -> Vec<f32> {
+    let (hh, ww) = (h as i64, w as i64);
     let mut out = vec![0f32; img.len()];
-    for y in 0..s {
-        for x in 0..s {
-            let (sy, sx) = ((y - dy).rem_euclid(s), (x - dx).rem_euclid(s));
+    for y in 0..hh {
+        for x in 0..ww {
+            let (sy, sx) = ((y - dy).rem_euclid(hh), (x - dx).rem_euclid(ww));
             for k in 0..c {
-                out[((y * s + x) as usize) * c + k] = img[((sy * s + sx) as usize) * c + k];
+                out[((y * ww + x) as usize) * c + k] = img[((sy * ww + sx) as usize) * c + k];
             }
         }
     }
@@ -195,19 +198,19 @@ fn roll(img: &[f32], side: usize, c: usize, dy: i64, dx: i64) -> Vec<f32> {
 }
 
 /// Gradient of the anisotropic total variation sum |x[i+1,j]-x[i,j]| + |x[i,j+1]-x[i,j]|.
-fn tv_gradient(img: &[f32], side: usize, c: usize) -> Vec<f32> {
+fn tv_gradient(img: &[f32], (h, w, c): (usize, usize, usize)) -> Vec<f32> {
     let mut g = vec![0f32; img.len()];
-    let at = |y: usize, x: usize, k: usize| (y * side + x) * c + k;
-    for y in 0..side {
-        for x in 0..side {
+    let at = |y: usize, x: usize, k: usize| (y * w + x) * c + k;
+    for y in 0..h {
+        for x in 0..w {
             for k in 0..c {
                 let v = img[at(y, x, k)];
-                if y + 1 < side {
+                if y + 1 < h {
                     let d = (img[at(y + 1, x, k)] - v).signum();
                     g[at(y + 1, x, k)] += d;
                     g[at(y, x, k)] -= d;
                 }
-                if x + 1 < side {
+                if x + 1 < w {
                     let d = (img[at(y, x + 1, k)] - v).signum();
                     g[at(y, x + 1, k)] += d;
                     g[at(y, x, k)] -= d;
@@ -220,9 +223,9 @@ fn tv_gradient(img: &[f32], side: usize, c: usize) -> Vec<f32> {
 
 /// Runs a whole dream; returns the image and the model's probabilities for it.
 pub fn dream(net: &Network, opts: &DreamOptions) -> Result<(Vec<f32>, Vec<f32>)> {
-    let mut d = Dream::new(net.plain.kind(), opts.clone())?;
+    let mut d = Dream::new(net, opts.clone())?;
     d.advance(net, opts.steps)?;
-    let x = images_to_tensor(net.plain.kind(), d.image(), &net.device())?;
+    let x = net.spec().images_to_tensor(d.image(), &net.device())?;
     let probs = softmax(&net.logits(&x)[0]);
     Ok((d.image, probs))
 }

@@ -10,15 +10,15 @@
 //! - p_k = softmax(logits(x_k))[c]; AUC = trapezoid over x = k / K; SRG = AUC(LeRF) - AUC(MoRF).
 //!   The baseline is 0, or the image after a 5x5 box blur with edge replication.
 
-use burn::tensor::{Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::attribution::baseline::box_blur;
 use crate::attribution::{MethodOptions, Network};
 use crate::explain::explain;
-use crate::model::{DatasetKind, NUM_CLASSES, softmax};
+use crate::model::softmax;
 use crate::postprocess::{ChannelReduce, SignView, reduce};
 use crate::rng::Rng;
+use crate::spec::InputSpec;
 use crate::{Error, Result};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,9 +52,10 @@ pub struct Curves {
     pub lerf_curve: Vec<f64>,
 }
 
-/// K when none is given: 28 for MNIST, 32 for CIFAR-10 (one step per row's worth of pixels).
-pub fn default_steps(kind: DatasetKind) -> usize {
-    kind.side()
+/// K when none is given: the image's height, one step per row's worth of pixels (28 for MNIST,
+/// 32 for CIFAR-10).
+pub fn default_steps(spec: &InputSpec) -> usize {
+    spec.height
 }
 
 /// Positions ordered by `map`, descending (MoRF) or ascending (LeRF), ties by ascending index.
@@ -91,19 +92,15 @@ pub fn curves(
     steps: usize,
     baseline: RemovalBaseline,
 ) -> Result<Curves> {
-    let kind = net.plain.kind();
-    let (side, c) = (kind.side(), kind.channels());
-    let n = side * side;
-    if image.len() != kind.input_len() {
-        return Err(Error::Input(format!("expected {} values, got {}", kind.input_len(), image.len())));
-    }
+    let spec = net.spec();
+    let (h, w, c) = (spec.height, spec.width, spec.channels);
+    let n = spec.pixels();
+    spec.check_one(image)?;
     if map.len() != n {
-        return Err(Error::Input(format!("the map has {} values, expected {n} ({side}x{side})", map.len())));
+        return Err(Error::Input(format!("the map has {} values, expected {n} ({h}x{w})", map.len())));
     }
     crate::validate::check_finite(map, "map")?;
-    if target >= NUM_CLASSES {
-        return Err(Error::Options(format!("target class {target} is out of range 0..9")));
-    }
+    spec.check_class(target, "target class")?;
     if steps == 0 || steps > n {
         return Err(Error::Options(format!("steps must be in 1..={n}, got {steps}")));
     }
@@ -112,7 +109,7 @@ pub fn curves(
         RemovalBaseline::Zero => vec![0.0; image.len()],
         RemovalBaseline::Blur => {
             let chw: Vec<f32> = (0..c).flat_map(|ch| (0..n).map(move |p| image[p * c + ch])).collect();
-            let blurred = box_blur(&chw, c, side, side, 2);
+            let blurred = box_blur(&chw, c, h, w, 2);
             (0..n).flat_map(|p| (0..c).map(move |ch| (p, ch))).map(|(p, ch)| blurred[ch * n + p]).collect()
         }
     };
@@ -194,8 +191,7 @@ pub struct Evaluation {
 /// `eval.map` is given), reduces the attribution to a map, and scores that map and a seeded
 /// random one for the same target.
 pub fn evaluate(net: &Network, image: &[f32], opts: &MethodOptions, eval: &EvalOptions) -> Result<Evaluation> {
-    let kind = net.plain.kind();
-    let steps = eval.steps.unwrap_or_else(|| default_steps(kind));
+    let steps = eval.steps.unwrap_or_else(|| default_steps(net.spec()));
     let (map, target) = match &eval.map {
         Some(m) => {
             let (logits, _) = crate::explain::classify(net, image)?;
@@ -237,16 +233,11 @@ fn probabilities_once(net: &Network, images: &[f32], per: usize, target: usize) 
 
 /// softmax(logits)[target] of each H x W x C image, batched.
 fn probabilities(net: &Network, images: &[f32], target: usize) -> Result<Vec<f64>> {
-    let kind = net.plain.kind();
-    let per = kind.input_len();
+    let per = net.spec().input_len();
     let mut out = Vec::with_capacity(images.len() / per);
     for chunk in images.chunks(per * crate::validate::MAX_BATCH) {
-        let n = chunk.len() / per;
-        let x = Tensor::<4>::from_data(
-            TensorData::new(chunk.to_vec(), [n, kind.side(), kind.side(), kind.channels()]),
-            &net.device(),
-        )
-        .permute([0, 3, 1, 2]);
+        // Mixes of the checked image and its baseline: no pixel check needed again.
+        let x = net.spec().hwc_tensor(chunk.to_vec(), &net.device())?;
         out.extend(net.logits(&x).iter().map(|row| softmax(row)[target] as f64));
     }
     Ok(out)

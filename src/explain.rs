@@ -1,11 +1,11 @@
 //! One call from an image to its explanation, shared by the CLI and the browser: classify, pick
 //! the target, run the method, report what a user needs alongside the raw attribution.
 
-use burn::tensor::{Tensor, TensorData};
+use burn::tensor::Tensor;
 use serde::Serialize;
 
-use crate::attribution::{Attribution, MethodOptions, Network, Part, resolve_targets, target_for};
-use crate::model::{argmax, images_to_tensor, softmax, tensor_to_hwc};
+use crate::attribution::{Attribution, MethodOptions, Network, Part, resolve_targets};
+use crate::model::{argmax, softmax, tensor_to_hwc};
 use crate::{Error, Result};
 
 #[derive(Clone, Debug, Serialize)]
@@ -26,18 +26,8 @@ pub struct Explanation {
 
 /// Exactly one H x W x C image in [0, 1] -> the model's [1, C, H, W] input.
 pub fn image_tensor(net: &Network, image: &[f32]) -> Result<Tensor<4>> {
-    let kind = net.plain.kind();
-    if image.len() != kind.input_len() {
-        return Err(Error::Input(format!(
-            "expected {} values ({}x{}x{}), got {}",
-            kind.input_len(),
-            kind.side(),
-            kind.side(),
-            kind.channels(),
-            image.len()
-        )));
-    }
-    images_to_tensor(kind, image, &net.device())
+    net.spec().check_one(image)?;
+    net.spec().images_to_tensor(image, &net.device())
 }
 
 /// Logits and probabilities of one H x W x C image.
@@ -52,7 +42,7 @@ pub fn classify(net: &Network, image: &[f32]) -> Result<(Vec<f32>, Vec<f32>)> {
 pub fn explain(net: &Network, image: &[f32], opts: &MethodOptions) -> Result<Explanation> {
     let x = image_tensor(net, image)?;
     let logits = net.logits(&x).remove(0);
-    let targets = [target_for(&logits, opts.target)?];
+    let targets = [net.target_for(&logits, opts.target)?];
     let method = opts.build(net)?;
     let attr = method.attribute(net, &x, &targets)?;
     finish(net, &x, logits, &targets, method.as_ref(), attr)
@@ -72,9 +62,8 @@ pub fn explain_part(net: &Network, image: &[f32], opts: &MethodOptions, part: Pa
 /// The explanation whose attribution is the sum of `parts` (from `explain_part`), added in their
 /// order in f64: the same for any grouping of the parts' work.
 pub fn explain_parts(net: &Network, image: &[f32], opts: &MethodOptions, parts: &[Vec<f32>]) -> Result<Explanation> {
-    let kind = net.plain.kind();
     let x = image_tensor(net, image)?;
-    let len = kind.input_len();
+    let len = net.spec().input_len();
     if parts.is_empty() || parts.iter().any(|p| p.len() != len) {
         return Err(Error::Input(format!("expected one or more parts of {len} values each")));
     }
@@ -87,12 +76,10 @@ pub fn explain_parts(net: &Network, image: &[f32], opts: &MethodOptions, parts: 
     }
     let raw: Vec<f32> = sum.iter().map(|&v| v as f32).collect();
     let logits = net.logits(&x).remove(0);
-    let targets = [target_for(&logits, opts.target)?];
+    let targets = [net.target_for(&logits, opts.target)?];
     let method = opts.build(net)?;
     // The attribution in the model's layout (not pixels: no [0, 1] check).
-    let attr =
-        Tensor::<4>::from_data(TensorData::new(raw, [1, kind.side(), kind.side(), kind.channels()]), &net.device())
-            .permute([0, 3, 1, 2]);
+    let attr = net.spec().hwc_tensor(raw, &net.device())?;
     finish(net, &x, logits, &targets, method.as_ref(), attr)
 }
 

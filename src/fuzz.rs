@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 use crate::attribution::{MethodOptions, Network};
 use crate::model::{Cnn, DatasetKind};
 use crate::postprocess::{self, PostProcess};
+use crate::spec::InputSpec;
 use crate::{data, explain, input, validate, weights};
 
 /// The targets, by the names `fuzz/fuzz_targets/*.rs` and `scripts/fuzz.sh` use.
@@ -31,7 +32,7 @@ pub fn weights_file(bytes: &[u8]) {
     if let Ok(model) = weights::load_model(bytes, None, &crate::backend::default_device()) {
         // Whatever loads must also run.
         let net = Network::new(model);
-        let image = vec![0.5; net.plain.kind().input_len()];
+        let image = vec![0.5; net.spec().input_len()];
         let _ = explain::classify(&net, &image);
     }
 }
@@ -55,7 +56,7 @@ pub fn cifar_file(bytes: &[u8]) {
 /// `.npy` inputs and baselines, for both datasets.
 pub fn npy_file(bytes: &[u8]) {
     for kind in DatasetKind::ALL {
-        if let Ok(v) = input::npy_from_bytes(bytes, kind) {
+        if let Ok(v) = input::npy_from_bytes(bytes, &InputSpec::of(kind)) {
             assert_eq!(v.len(), kind.input_len());
             assert!(validate::check_pixels(&v, "npy").is_ok());
         }
@@ -65,7 +66,7 @@ pub fn npy_file(bytes: &[u8]) {
 /// PNG inputs, for both datasets.
 pub fn png_file(bytes: &[u8]) {
     for kind in DatasetKind::ALL {
-        if let Ok(v) = input::png_from_bytes(bytes, kind) {
+        if let Ok(v) = input::png_from_bytes(bytes, &InputSpec::of(kind)) {
             assert_eq!(v.len(), kind.input_len());
             assert!(validate::check_pixels(&v, "png").is_ok(), "png_from_bytes gave a value outside [0, 1]");
         }
@@ -86,7 +87,7 @@ pub fn options_json(bytes: &[u8]) {
     let net = network(kind);
     let image: Vec<f32> = (0..kind.input_len()).map(|i| ((i * 37) % 101) as f32 / 100.0).collect();
     // Keep each run short: the caps allow calls far too slow for a fuzzer's loop.
-    if let Some(opts) = opts.filter(|o| o.passes(kind) <= 64)
+    if let Some(opts) = opts.filter(|o| o.passes(net) <= 64)
         && let Ok(e) = explain::explain(net, &image, &opts)
     {
         assert!(postprocess::check_raw(&e.raw, e.raw_channels).is_ok(), "explain returned a non-finite attribution");

@@ -2,7 +2,7 @@
 //! float32 `.npy` arrays and PNGs. Each returns H x W x C values in [0, 1] for the model, or an
 //! error naming the problem; nothing here panics or allocates more than the header can justify.
 
-use crate::model::DatasetKind;
+use crate::spec::InputSpec;
 use crate::{Error, Result, validate};
 
 /// PNGs larger than this many pixels are refused before their pixels are decoded.
@@ -44,17 +44,17 @@ fn check_npy_header(bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// A float32 `.npy` of shape (H, W, C), or (H, W) for MNIST, values in [0, 1].
-pub fn npy_from_bytes(bytes: &[u8], kind: DatasetKind) -> Result<Vec<f32>> {
+/// A float32 `.npy` of shape (H, W, C), or (H, W) for a one-channel input, values in [0, 1].
+pub fn npy_from_bytes(bytes: &[u8], spec: &InputSpec) -> Result<Vec<f32>> {
     check_npy_header(bytes)?;
     let npy = npyz::NpyFile::new(bytes).map_err(|e| Error::Input(format!("not a .npy file ({e})")))?;
     let shape: Vec<u64> = npy.shape().to_vec();
-    let (s, c) = (kind.side() as u64, kind.channels() as u64);
-    let ok = shape == [s, s, c] || (c == 1 && shape == [s, s]);
+    let (h, w, c) = (spec.height as u64, spec.width as u64, spec.channels as u64);
+    let ok = shape == [h, w, c] || (c == 1 && shape == [h, w]);
     if !ok {
         return Err(Error::Input(format!(
-            "shape {shape:?}, expected ({s}, {s}, {c}){}",
-            if c == 1 { " or (28, 28)" } else { "" }
+            "shape {shape:?}, expected ({h}, {w}, {c}){}",
+            if c == 1 { format!(" or ({h}, {w})") } else { String::new() }
         )));
     }
     let dtype = npy.dtype().descr();
@@ -63,8 +63,8 @@ pub fn npy_from_bytes(bytes: &[u8], kind: DatasetKind) -> Result<Vec<f32>> {
         return Err(Error::Input(format!("dtype {dtype}, expected float32 ('<f4')")));
     }
     let v: Vec<f32> = npy.into_vec().map_err(|e| Error::Input(format!("unreadable data ({e})")))?;
-    if v.len() != kind.input_len() {
-        return Err(Error::Input(format!("holds {} values, expected {}", v.len(), kind.input_len())));
+    if v.len() != spec.input_len() {
+        return Err(Error::Input(format!("holds {} values, expected {}", v.len(), spec.input_len())));
     }
     validate::check_pixels(&v, "array")?;
     Ok(v)
@@ -100,9 +100,9 @@ fn check_png_chunks(bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Decodes a PNG, centre-crops it square and box-filters it to the model's size (grey for MNIST).
-/// Transparent pixels count as black, the MNIST background.
-pub fn png_from_bytes(bytes: &[u8], kind: DatasetKind) -> Result<Vec<f32>> {
+/// Decodes a PNG, centre-crops it to the input's aspect ratio and box-filters it to the input's
+/// size (grey for a one-channel input). Transparent pixels count as black, the MNIST background.
+pub fn png_from_bytes(bytes: &[u8], spec: &InputSpec) -> Result<Vec<f32>> {
     check_png_chunks(bytes)?;
     let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
     decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
@@ -129,19 +129,21 @@ pub fn png_from_bytes(bytes: &[u8], kind: DatasetKind) -> Result<Vec<f32>> {
         let k = a as f32 / 255.0 / 255.0;
         [r as f32 * k, g as f32 * k, b as f32 * k]
     };
-    let side = w.min(h);
-    let (ox, oy) = ((w - side) / 2, (h - side) / 2);
-    let out_side = kind.side();
-    let mut out = Vec::with_capacity(kind.input_len());
-    // Window i covers [i * side / n, (i + 1) * side / n), at least one source pixel.
-    let window = |i: usize| {
-        let lo = i * side / out_side;
-        (lo, ((i + 1) * side / out_side).max(lo + 1).min(side))
+    // The largest centred crop of the input's aspect ratio (a square for the tutorial's inputs).
+    let (out_h, out_w) = (spec.height, spec.width);
+    let (crop_w, crop_h) =
+        if w * out_h >= h * out_w { ((h * out_w / out_h).max(1), h) } else { (w, (w * out_h / out_w).max(1)) };
+    let (ox, oy) = ((w - crop_w) / 2, (h - crop_h) / 2);
+    let mut out = Vec::with_capacity(spec.input_len());
+    // Window i of n over `len` source pixels covers [i * len / n, (i + 1) * len / n), at least one.
+    let window = |i: usize, len: usize, n: usize| {
+        let lo = i * len / n;
+        (lo, ((i + 1) * len / n).max(lo + 1).min(len))
     };
-    for oy_i in 0..out_side {
-        let (y0, y1) = window(oy_i);
-        for ox_i in 0..out_side {
-            let (x0, x1) = window(ox_i);
+    for oy_i in 0..out_h {
+        let (y0, y1) = window(oy_i, crop_h, out_h);
+        for ox_i in 0..out_w {
+            let (x0, x1) = window(ox_i, crop_w, out_w);
             let mut acc = [0f32; 3];
             for y in y0..y1 {
                 for x in x0..x1 {
@@ -150,7 +152,7 @@ pub fn png_from_bytes(bytes: &[u8], kind: DatasetKind) -> Result<Vec<f32>> {
                 }
             }
             let n = ((y1 - y0) * (x1 - x0)).max(1) as f32;
-            match kind.channels() {
+            match spec.channels {
                 1 => out.push(((0.299 * acc[0] + 0.587 * acc[1] + 0.114 * acc[2]) / n).clamp(0.0, 1.0)),
                 _ => out.extend(acc.iter().map(|v| (v / n).clamp(0.0, 1.0))),
             }

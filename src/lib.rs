@@ -9,7 +9,6 @@
 pub mod agreement;
 pub mod attribution;
 pub mod backend;
-pub mod direct;
 pub mod dream;
 pub mod error;
 pub mod evaluate;
@@ -21,6 +20,8 @@ pub mod onnx;
 pub mod postprocess;
 pub mod rng;
 pub mod sanity;
+pub mod spec;
+pub mod tutorial;
 pub mod validate;
 pub mod weights;
 

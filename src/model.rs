@@ -8,7 +8,7 @@ use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig};
 use burn::tensor::activation::relu;
 use burn::tensor::module::{conv_transpose2d, max_pool2d, max_pool2d_with_indices, max_pool2d_with_indices_backward};
 use burn::tensor::ops::{ConvTransposeOptions, MaxPoolOptions};
-use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
+use burn::tensor::{Bool, Device, Int, Tensor};
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -415,19 +415,7 @@ pub fn conv_back(g: Tensor<4>, weight: Tensor<4>) -> Tensor<4> {
 /// Turns a batch of H x W x C images (the layout of PNGs, npy files and JS arrays) into the
 /// model's [N, C, H, W] tensor, checking size and values.
 pub fn images_to_tensor(kind: DatasetKind, hwc: &[f32], device: &Device) -> Result<Tensor<4>> {
-    let (side, c) = (kind.side(), kind.channels());
-    let per = kind.input_len();
-    if hwc.is_empty() || !hwc.len().is_multiple_of(per) {
-        return Err(Error::Input(format!(
-            "expected a multiple of {per} values ({side}x{side}x{c} for {}), got {}",
-            kind.title(),
-            hwc.len()
-        )));
-    }
-    crate::validate::check_pixels(hwc, "image")?;
-    let n = hwc.len() / per;
-    let t = Tensor::<4>::from_data(TensorData::new(hwc.to_vec(), [n, side, side, c]), device);
-    Ok(t.permute([0, 3, 1, 2]))
+    crate::spec::InputSpec::of(kind).images_to_tensor(hwc, device)
 }
 
 /// [N, C, H, W] -> flat N x H x W x C values.

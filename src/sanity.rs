@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::Result;
 use crate::attribution::{MethodOptions, Network};
 use crate::explain::explain;
-use crate::model::{Cnn, NUM_CLASSES};
+use crate::model::Cnn;
 use crate::postprocess::{self, ChannelReduce, SignView};
 use crate::rng::Rng;
 use crate::weights::WeightSet;
@@ -172,14 +172,20 @@ pub struct Randomisation {
 }
 
 impl Randomisation {
-    pub fn new(trained: &Network, seed: u64) -> Self {
-        let model = &trained.plain;
-        Randomisation {
+    /// The randomised copies re-initialise the tutorial's layers the way burn first initialised
+    /// them; a network without the tutorial's weights (an imported graph) has none yet.
+    pub fn new(trained: &Network, seed: u64) -> Result<Self> {
+        let model = trained.cnn().ok_or_else(|| {
+            crate::Error::Model(
+                "the randomisation test re-initialises the tutorial's layers; this model has none".into(),
+            )
+        })?;
+        Ok(Randomisation {
             trained: trained.clone(),
             cascading: (1..=CASCADE.len()).map(|d| Network::new(randomize_cascade(model, d, seed))).collect(),
             independent: CASCADE.iter().map(|l| Network::new(randomize_layers(model, &[l], seed))).collect(),
             seed,
-        }
+        })
     }
 
     /// The curves of the method `opts` names on one H x W x C image; maps are the raw attribution
@@ -191,7 +197,6 @@ impl Randomisation {
         sign: SignView,
         reduce: ChannelReduce,
     ) -> Result<RandomisationCurve> {
-        let kind = self.trained.plain.kind();
         let map_of = |net: &Network, target: usize| -> Result<Vec<f32>> {
             let mut o = opts.clone();
             o.target = Some(target);
@@ -201,12 +206,12 @@ impl Randomisation {
         let first = explain(&self.trained, image, opts)?;
         let target = first.target;
         let base = postprocess::reduce(&first.raw, first.raw_channels, sign, reduce);
-        let side = kind.side();
+        let side = self.trained.spec().side();
         let versus = |nets: &[Network]| -> Result<Vec<Similarity>> {
             nets.iter().map(|n| Ok(Similarity::of(&base, &map_of(n, target)?, side))).collect()
         };
         let other = {
-            let r = Rng::new(self.seed ^ 0x5eed_1091).below(NUM_CLASSES - 1);
+            let r = Rng::new(self.seed ^ 0x5eed_1091).below(self.trained.spec().classes() - 1);
             if r >= target { r + 1 } else { r }
         };
         Ok(RandomisationCurve {

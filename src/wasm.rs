@@ -143,19 +143,29 @@ impl Model {
 
     #[wasm_bindgen(getter)]
     pub fn dataset(&self) -> String {
-        self.net.plain.kind().id().to_string()
+        self.net.dataset().map_or("", |k| k.id()).to_string()
     }
     #[wasm_bindgen(getter)]
     pub fn side(&self) -> usize {
-        self.net.plain.kind().side()
+        self.net.spec().side()
     }
     #[wasm_bindgen(getter)]
     pub fn channels(&self) -> usize {
-        self.net.plain.kind().channels()
+        self.net.spec().channels
     }
     #[wasm_bindgen(getter, js_name = classNames)]
     pub fn class_names(&self) -> Vec<String> {
-        self.net.plain.kind().class_names().iter().map(|s| s.to_string()).collect()
+        self.net.spec().class_names.clone()
+    }
+    /// The layers a CAM method's `layer` (and a filter dream) can name, in graph order.
+    #[wasm_bindgen(getter)]
+    pub fn layers(&self) -> Vec<String> {
+        self.net.layer_names().into_iter().map(String::from).collect()
+    }
+    /// The layer a CAM method reads when `layer` is not given.
+    #[wasm_bindgen(getter, js_name = defaultLayer)]
+    pub fn default_layer(&self) -> String {
+        self.net.default_layer().to_string()
     }
 
     /// Class probabilities (softmax of the logits).
@@ -169,7 +179,7 @@ impl Model {
 
     /// The vanilla input gradient of `target`'s logit, H x W x C.
     pub fn gradient(&self, image: &[f32], target: f64) -> Result<Vec<f32>, JsError> {
-        let target = whole_number(target, "target class", 0, 9)?;
+        let target = whole_number(target, "target class", 0, self.net.spec().classes() - 1)?;
         let x = image_tensor(&self.net, image).map_err(js_err)?;
         Ok(tensor_to_hwc(input_gradient(&self.net, &x, &[target])))
     }
@@ -178,8 +188,7 @@ impl Model {
     /// first-use allocations.
     #[wasm_bindgen(js_name = warmUp)]
     pub fn warm_up(&self) -> Result<(), JsError> {
-        let kind = self.net.plain.kind();
-        let x = image_tensor(&self.net, &vec![0.0; kind.input_len()]).map_err(js_err)?;
+        let x = image_tensor(&self.net, &vec![0.0; self.net.spec().input_len()]).map_err(js_err)?;
         let _ = input_gradient(&self.net, &x, &[0]);
         Ok(())
     }
@@ -242,14 +251,15 @@ impl Model {
 
     /// This network and its randomised copies (cascading and one layer at a time), for
     /// randomisation curves; build it once and reuse it.
-    pub fn randomisation(&self, seed: u64) -> Randomisation {
-        Randomisation { inner: crate::sanity::Randomisation::new(&self.net, seed) }
+    pub fn randomisation(&self, seed: u64) -> Result<Randomisation, JsError> {
+        Ok(Randomisation { inner: crate::sanity::Randomisation::new(&self.net, seed).map_err(js_err)? })
     }
 
     /// The same network with its top `depth` layers re-initialised (sanity check).
     pub fn randomized(&self, depth: f64, seed: u64) -> Result<Model, JsError> {
         let depth = whole_number(depth, "depth (layers to randomize)", 0, 4)?;
-        Ok(Model { net: Network::new(randomize_cascade(&self.net.plain, depth, seed)) })
+        let cnn = self.net.cnn().ok_or_else(|| JsError::new("only the tutorial's networks can be randomised yet"))?;
+        Ok(Model { net: Network::new(randomize_cascade(cnn, depth, seed)) })
     }
 }
 
@@ -292,7 +302,7 @@ impl DreamJs {
         #[wasm_bindgen(unchecked_param_type = "DreamOptions")] options: Option<JsValue>,
     ) -> Result<DreamJs, JsError> {
         let opts: crate::dream::DreamOptions = parse_options(options)?;
-        Ok(DreamJs { inner: crate::dream::Dream::new(model.net.plain.kind(), opts).map_err(js_err)? })
+        Ok(DreamJs { inner: crate::dream::Dream::new(&model.net, opts).map_err(js_err)? })
     }
     /// Up to `steps` more steps of gradient ascent with `model`.
     pub fn advance(&mut self, model: &Model, steps: f64) -> Result<(), JsError> {
@@ -389,11 +399,13 @@ pub fn registry() -> Result<JsValue, JsError> {
         /// Network passes at the default options on MNIST: how slow the method is.
         passes: usize,
     }
+    // The passes depend on the network's shape only: fresh weights do.
+    let mnist = Network::new(crate::model::Cnn::new(DatasetKind::Mnist, &crate::backend::default_device()));
     let entries: Vec<Entry> = crate::attribution::METHODS
         .iter()
         .map(|&info| {
             let defaults = MethodOptions::new(info.id).map_err(js_err)?;
-            Ok(Entry { info, passes: (info.passes)(&defaults, DatasetKind::Mnist) })
+            Ok(Entry { info, passes: (info.passes)(&defaults, &mnist) })
         })
         .collect::<Result<_, JsError>>()?;
     to_js(&entries)

@@ -5,12 +5,12 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
-// Generated from the method registry (src/attribution/registry.rs); do not edit by hand.
+// Generated from the method registry (src/attribution/registry/); do not edit by hand.
 export type MethodId = 'vanilla' | 'gradient' | 'saliency' | 'guided' | 'guided-backprop' | 'guidedbackprop' | 'deconvnet' | 'rectified' | 'deconvolution' | 'gradxinput' | 'grad-x-input' | 'gradient-x-input' | 'input-x-gradient' | 'smoothgrad' | 'smooth-grad' | 'noise-tunnel' | 'ig' | 'integrated-gradients' | 'integratedgradients' | 'blur-ig' | 'blurig' | 'blur-integrated-gradients' | 'expected-gradients' | 'expectedgradients' | 'eg' | 'gradcam' | 'grad-cam' | 'guided-gradcam' | 'guided-grad-cam' | 'guidedgradcam' | 'gradcam-plus-plus' | 'gradcam++' | 'grad-cam++' | 'gradcampp' | 'gradcam-pp' | 'scorecam' | 'score-cam' | 'occlusion' | 'lrp' | 'layer-wise-relevance-propagation';
 export interface ExplainOptions {
   /** The attribution method (default 'vanilla'). */
   method?: MethodId;
-  /** Class to explain, 0..9; the predicted class when absent or null. */
+  /** Class to explain, 0..classes-1; the predicted class when absent or null. */
   target?: number | null;
   /** Images per batch through the network (capped at 64). */
   batchSize?: number;
@@ -28,12 +28,12 @@ export interface ExplainOptions {
   steps?: number | bigint;
   /** Baseline (Integrated Gradients): where the path starts: black (zeros), white (ones), uniform noise (seeded), the input after a 5x5 box blur, or an image (H x W x C in [0, 1], default 'black'). */
   baseline?: Float32Array | number[] | 'black' | 'white' | 'uniform' | 'blur';
-  /** σ max (Blur IG): the blur the path starts from; 0 picks 10 for MNIST and 12 for CIFAR-10 (0..50, default 0). */
+  /** σ max (Blur IG): the blur the path starts from; 0 picks 10 for a 28-pixel image (MNIST), else 12 per 32 pixels of the longer side (CIFAR-10: 12) (0..50, default 0). */
   maxSigma?: number;
   /** References (Expected gradients): the images baselines are drawn from: the bundled gallery, or N images H x W x C concatenated (H x W x C in [0, 1], default 'gallery'). */
   references?: Float32Array | number[] | 'gallery';
-  /** Layer (Grad-CAM, Guided Grad-CAM, Grad-CAM++, Score-CAM): where the class activation map is read: conv1 or conv2 (after its ReLU) (default 'conv2'). */
-  layer?: 'conv2' | 'conv1';
+  /** Layer (Grad-CAM, Guided Grad-CAM, Grad-CAM++, Score-CAM): the node whose output the class activation map reads (empty: the last Conv's, after its activation; the tutorial's conv1 and conv2 are after their ReLU) (a node name; default '': the model's default layer). */
+  layer?: string;
   /** Patch (Occlusion): side of the square patch of zeros, in pixels (whole number 1..32, default 4). */
   patch?: number | bigint;
   /** Stride (Occlusion): pixels between patch positions (whole number 1..32, default 2). */
@@ -69,7 +69,8 @@ export interface ParamInfo {
     | { type: 'float'; min: number; max: number; step: number; default: number }
     | { type: 'choice'; choices: string[]; default: string }
     | { type: 'method'; default: string }
-    | { type: 'image'; named: string[]; default: string };
+    | { type: 'image'; named: string[]; default: string }
+    | { type: 'layer'; default: string };
 }
 export interface MethodInfo {
   id: string;
@@ -86,11 +87,12 @@ export interface MethodInfo {
   passes: number;
 }
 export interface DreamOptions {
-  /** The class whose logit is maximised, 0..9 (unless layer is set). */
+  /** The class whose logit is maximised (unless layer is set). */
   class?: number;
-  /** Maximise a conv filter's mean activation instead. */
-  layer?: 'conv1' | 'conv2';
-  /** Which filter of layer (conv1: 0..31, conv2: 0..63). */
+  /** Maximise the mean activation of one channel of this node's output instead (the
+   * tutorial's conv1 and conv2 are after their ReLU). */
+  layer?: string;
+  /** Which channel of layer (the tutorial's conv1: 0..31, conv2: 0..63). */
   filter?: number;
   /** Gradient-ascent steps (default 200). */
   steps?: number;

@@ -53,7 +53,7 @@ fn nonzero(v: &[f32]) -> Vec<(usize, f32)> {
 fn forward_pass_matches_an_independent_float64_reference() {
     for kind in DatasetKind::ALL {
         let net = common::pretrained_net(kind);
-        let reference = common::Reference::new(&saliency::weights::WeightSet::from_model(&net.plain));
+        let reference = common::Reference::new(&saliency::weights::WeightSet::from_model(net.cnn().unwrap()));
         let test = common::test_set(kind);
         for i in [0, 1, 2] {
             let img = test.image_f32(i);
@@ -76,7 +76,7 @@ fn vanilla_matches_central_finite_differences() {
     // the 150 largest gradients plus 250 random pixels.
     for kind in DatasetKind::ALL {
         let net = common::pretrained_net(kind);
-        let reference = common::Reference::new(&saliency::weights::WeightSet::from_model(&net.plain));
+        let reference = common::Reference::new(&saliency::weights::WeightSet::from_model(net.cnn().unwrap()));
         let x = dithered(kind, 3, 7);
         let target = 5;
         let g = hwc(input_gradient(&net, &tensor(kind, &x, &net), &[target]));
@@ -121,7 +121,7 @@ fn explicit_backward_with_the_plain_rule_equals_autodiff() {
         let xt = first_test_images(kind, 4, &net);
         let targets = [0, 3, 7, 9];
         let a = to_vec(input_gradient(&net, &xt, &targets));
-        let b = to_vec(rule_backward(&net.plain, &xt, &targets, ReluRule::Gradient));
+        let b = to_vec(rule_backward(net.cnn().unwrap(), &xt, &targets, ReluRule::Gradient));
         let d = common::max_abs_diff(&a, &b);
         assert!(d < 1e-5, "{kind:?}: {d}");
     }
@@ -135,13 +135,17 @@ fn explicit_backward_to_a_layer_equals_autodiff() {
         let net = common::pretrained_net(kind);
         let xt = first_test_images(kind, 3, &net);
         let targets = [2, 5, 8];
-        let seed = || saliency::attribution::one_hot(&targets, &net.device());
+        let seed = || saliency::attribution::one_hot(&targets, 10, &net.device());
         for at in [CONV1_OUT, CONV2_OUT] {
-            let trace = net.plain.trace(xt.clone());
-            let explicit =
-                net.plain.backward_between(&trace, at..LAYERS.len(), Activation::Flat(seed()), ReluRule::Gradient);
-            let a = net.plain.features_at(xt.clone(), at).autodiff().require_grad();
-            let grads = (net.frozen.head_from(a.clone(), at) * seed().autodiff()).sum().backward();
+            let trace = net.cnn().unwrap().trace(xt.clone());
+            let explicit = net.cnn().unwrap().backward_between(
+                &trace,
+                at..LAYERS.len(),
+                Activation::Flat(seed()),
+                ReluRule::Gradient,
+            );
+            let a = net.cnn().unwrap().features_at(xt.clone(), at).autodiff().require_grad();
+            let grads = (net.frozen().unwrap().head_from(a.clone(), at) * seed().autodiff()).sum().backward();
             let reference = to_vec(a.grad(&grads).expect("gradient").inner());
             assert!(reference.iter().any(|&v| v != 0.0));
             let d = common::max_abs_diff(&to_vec(explicit.maps()), &reference);
@@ -162,9 +166,9 @@ fn tiny_network_answers_match_the_hand_computation() {
     assert!((logits[0][0] - (0.3 - 0.4)).abs() < 1e-6);
     let at = 4 * 28 + 4;
     assert_eq!(nonzero(&hwc(input_gradient(&net, &x, &[0]))), vec![(at, 3.0)]);
-    assert_eq!(nonzero(&hwc(rule_backward(&net.plain, &x, &[0], ReluRule::Gradient))), vec![(at, 3.0)]);
-    assert_eq!(nonzero(&hwc(rule_backward(&net.plain, &x, &[0], ReluRule::Guided))), vec![(at, 1.0)]);
-    assert_eq!(nonzero(&hwc(rule_backward(&net.plain, &x, &[0], ReluRule::Deconvnet))), vec![(at, 6.0)]);
+    assert_eq!(nonzero(&hwc(rule_backward(net.cnn().unwrap(), &x, &[0], ReluRule::Gradient))), vec![(at, 3.0)]);
+    assert_eq!(nonzero(&hwc(rule_backward(net.cnn().unwrap(), &x, &[0], ReluRule::Guided))), vec![(at, 1.0)]);
+    assert_eq!(nonzero(&hwc(rule_backward(net.cnn().unwrap(), &x, &[0], ReluRule::Deconvnet))), vec![(at, 6.0)]);
 }
 
 #[test]
@@ -177,7 +181,7 @@ fn max_pool_ties_route_the_gradient_to_the_first_maximum() {
     let first = 3 * 28 + 3;
     assert_eq!(nonzero(&hwc(input_gradient(&net, &x, &[0]))), vec![(first, 3.0)]);
     for rule in [ReluRule::Gradient, ReluRule::Guided, ReluRule::Deconvnet] {
-        let g = nonzero(&hwc(rule_backward(&net.plain, &x, &[0], rule)));
+        let g = nonzero(&hwc(rule_backward(net.cnn().unwrap(), &x, &[0], rule)));
         assert_eq!(g.len(), 1, "{rule:?}: {g:?}");
         assert_eq!(g[0].0, first, "{rule:?}");
     }
@@ -187,7 +191,8 @@ fn max_pool_ties_route_the_gradient_to_the_first_maximum() {
     // On a blank image every window ties; the trained model still routes to a single first entry.
     let trained = common::pretrained_net(kind);
     let g = hwc(input_gradient(&trained, &tensor(kind, &vec![0.0; 784], &trained), &[3]));
-    let r = hwc(rule_backward(&trained.plain, &tensor(kind, &vec![0.0; 784], &trained), &[3], ReluRule::Gradient));
+    let r =
+        hwc(rule_backward(trained.cnn().unwrap(), &tensor(kind, &vec![0.0; 784], &trained), &[3], ReluRule::Gradient));
     assert!(common::max_abs_diff(&g, &r) < 1e-5);
 }
 
@@ -218,7 +223,7 @@ fn apply_rule(rule: ReluRule, pre: &[f32], g: &[f32]) -> Vec<f32> {
 /// The slow reference: vector-Jacobian products per segment between ReLUs with burn's public
 /// autodiff, the ReLU rule applied by hand in between.
 fn vjp_chain(net: &Network, x: &Tensor<4>, target: usize, rule: ReluRule) -> Vec<f32> {
-    let m = &net.frozen;
+    let m = &net.frozen().unwrap();
     let device = x.device();
     fn vjp<const D: usize, const E: usize>(
         f: impl Fn(Tensor<D>) -> Tensor<E>,
@@ -230,7 +235,7 @@ fn vjp_chain(net: &Network, x: &Tensor<4>, target: usize, rule: ReluRule) -> Vec
         let grads = (out * seed.autodiff()).sum().backward();
         a.grad(&grads).expect("gradient").inner()
     }
-    let t = net.plain.trace(x.clone());
+    let t = net.cnn().unwrap().trace(x.clone());
     let relu_out = |p: &Tensor<4>| p.clone().clamp_min(0.0);
     let mut seed = vec![0f32; 10];
     seed[target] = 1.0;
@@ -259,7 +264,7 @@ fn guided_and_deconvnet_match_the_vjp_chain_reference() {
             let x = tensor(kind, &test.image_f32(i), &net);
             let target = test.labels[i] as usize;
             for rule in [ReluRule::Gradient, ReluRule::Guided, ReluRule::Deconvnet] {
-                let fast = hwc(rule_backward(&net.plain, &x, &[target], rule));
+                let fast = hwc(rule_backward(net.cnn().unwrap(), &x, &[target], rule));
                 let slow = vjp_chain(&net, &x, target, rule);
                 let scale = slow.iter().fold(0f32, |m, v| m.max(v.abs()));
                 assert!(scale > 1e-4, "{kind:?} {rule:?}: reference is zero");
@@ -267,9 +272,9 @@ fn guided_and_deconvnet_match_the_vjp_chain_reference() {
                 assert!(d <= 1e-5 * scale.max(1.0), "{kind:?} image {i} {rule:?}: differs by {d}");
             }
             // Guided and deconvnet really differ from the gradient and from each other.
-            let v = hwc(rule_backward(&net.plain, &x, &[target], ReluRule::Gradient));
-            let gd = hwc(rule_backward(&net.plain, &x, &[target], ReluRule::Guided));
-            let dc = hwc(rule_backward(&net.plain, &x, &[target], ReluRule::Deconvnet));
+            let v = hwc(rule_backward(net.cnn().unwrap(), &x, &[target], ReluRule::Gradient));
+            let gd = hwc(rule_backward(net.cnn().unwrap(), &x, &[target], ReluRule::Guided));
+            let dc = hwc(rule_backward(net.cnn().unwrap(), &x, &[target], ReluRule::Deconvnet));
             assert!(common::max_abs_diff(&v, &gd) > 1e-3 && common::max_abs_diff(&gd, &dc) > 1e-3);
         }
     }
@@ -522,7 +527,9 @@ fn bad_options_are_errors_not_panics() {
     let mut wrong_target = MethodOptions::default();
     wrong_target.target = Some(10);
     assert!(run(wrong_target).contains("target class 10"));
-    assert!(opts("vanilla").with("target", 10).unwrap_err().to_string().contains("target class"));
+    // The options take any class; the network it runs on checks the range.
+    assert!(run(opts("vanilla").with("target", 10).unwrap()).contains("target class 10 is out of range 0..9"));
+    assert!(opts("vanilla").with("target", -1).unwrap_err().to_string().contains("target class"));
     assert!(opts("smoothgrad").with("samples", 0).unwrap_err().to_string().contains("samples"));
     assert!(run(opts("ig").with("baseline", vec![0.0; 3]).unwrap()).contains("baseline has 3 values"));
     assert!(run(opts("occlusion").with("patch", 30).unwrap()).contains("patch 30 is larger"));
@@ -540,7 +547,7 @@ fn lrp_matches_the_hand_computation_and_conserves_relevance_without_biases() {
     // 0.5 absorbs -1.0); z+ through both convolutions hands it to the one pixel unchanged.
     let net = common::tiny_net();
     let x = tensor(DatasetKind::Mnist, &one_pixel(&[((4, 4), 0.3)]), &net);
-    let r = nonzero(&hwc(saliency::attribution::relevance(&net.plain, &x, &[0], 1e-6)));
+    let r = nonzero(&hwc(saliency::attribution::relevance(net.cnn().unwrap(), &x, &[0], 1e-6)));
     assert_eq!(r.len(), 1, "{r:?}");
     assert_eq!(r[0].0, 4 * 28 + 4);
     assert!((r[0].1 - 0.9).abs() < 5e-5, "{r:?} (epsilon 1e-6 takes ~1e-5)");
@@ -627,6 +634,9 @@ fn expected_gradients_draw_from_the_gallery_and_are_complete_on_average() {
     assert!(e.completeness_gap.is_some() && e.raw.iter().any(|v| *v != 0.0));
     let bad = MethodOptions::new("expected-gradients").unwrap().with("references", vec![0.5; 100]).unwrap();
     assert!(
-        explain(&net, &test.image_f32(0), &bad).unwrap_err().to_string().contains("whole number of 784-value images")
+        explain(&net, &test.image_f32(0), &bad)
+            .unwrap_err()
+            .to_string()
+            .contains("whole number of 784-value (28x28x1) images")
     );
 }

@@ -76,7 +76,7 @@ fn scorecam_reference(r: &common::Reference, img: &[f64], target: usize) -> Vec<
 fn gradcam_plus_plus_and_scorecam_match_float64_references() {
     let kind = DatasetKind::Mnist;
     let net = common::pretrained_net(kind);
-    let reference = common::Reference::new(&WeightSet::from_model(&net.plain));
+    let reference = common::Reference::new(&WeightSet::from_model(net.cnn().unwrap()));
     let test = common::test_set(kind);
     for (i, other) in [(0usize, 3usize), (12, 4), (38, 5), (83, 1)] {
         let img = test.image_f32(i);
@@ -125,11 +125,24 @@ fn cam_methods_take_a_layer() {
             "{id}: conv2 is the default"
         );
     }
-    let e = MethodOptions::new("gradcam").unwrap().with("layer", "fc1").unwrap_err().to_string();
-    assert!(e.contains("layer") && e.contains("conv1, conv2") || e.contains("conv2, conv1"), "{e}");
+    // A layer is checked against the network when the method runs: a vector has no positions,
+    // an unknown name lists the layers there are.
+    let fc1 = MethodOptions::new("gradcam").unwrap().with("layer", "fc1").unwrap();
+    let e = explain(&net, &img, &fc1).unwrap_err().to_string();
+    assert!(e.contains("layer") && e.contains("“fc1” outputs 256"), "{e}");
+    let typo = MethodOptions::new("gradcam").unwrap().with("layer", "conv3").unwrap();
+    let e = explain(&net, &img, &typo).unwrap_err().to_string();
+    assert!(e.contains("no node named “conv3”") && e.contains("conv1, pool1, dropout1, conv2, pool2, dropout2"), "{e}");
+    assert_eq!(net.default_layer(), "conv2");
+    // Any node with maps: pool2's output is conv2's after pooling, so its CAM differs.
+    let pool2 = run_at(&net, &img, "pool2");
+    assert!(common::max_abs_diff(&pool2, &run_at(&net, &img, "conv2")) > 1e-6);
     assert_eq!(registry::find("grad-cam++").unwrap().id, "gradcam-plus-plus");
     // Score-CAM costs one pass per channel of the layer (plus the prediction).
-    let kind = DatasetKind::Mnist;
-    assert_eq!(MethodOptions::new("scorecam").unwrap().passes(kind), 65);
-    assert_eq!(MethodOptions::new("scorecam").unwrap().with("layer", "conv1").unwrap().passes(kind), 33);
+    assert_eq!(MethodOptions::new("scorecam").unwrap().passes(&net), 65);
+    assert_eq!(MethodOptions::new("scorecam").unwrap().with("layer", "conv1").unwrap().passes(&net), 33);
+}
+
+fn run_at(net: &saliency::attribution::Network, img: &[f32], layer: &str) -> Vec<f32> {
+    explain(net, img, &MethodOptions::new("gradcam").unwrap().with("layer", layer).unwrap()).unwrap().raw
 }

@@ -275,3 +275,87 @@ fn randomisation_prints_the_curves_per_image_and_method_then_a_summary() {
     assert!(out.contains("ρ depth 4") && out.contains(" ± "), "summary table missing:\n{out}");
     assert_one_line_error(&[&args[..], &["--sign", "sideways"]].concat(), &["--sign 'sideways'"]);
 }
+
+/// An ONNX fixture's reference (tests/fixtures/onnx/<name>.json): input and vanilla gradient
+/// turned H x W x C, logits, target.
+fn onnx_reference(name: &str) -> (Vec<u64>, Vec<f32>, Vec<f32>, Vec<f64>, u64) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/onnx/{name}.json"));
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let s: Vec<u64> = v["shape"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).collect();
+    let (c, hw) = (s[0] as usize, (s[1] * s[2]) as usize);
+    let hwc = |k: &str| -> Vec<f32> {
+        let chw: Vec<f32> = v[k].as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect();
+        (0..hw).flat_map(|p| (0..c).map(|ch| chw[ch * hw + p]).collect::<Vec<_>>()).collect()
+    };
+    let logits = v["logits"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
+    (vec![s[1], s[2], s[0]], hwc("input_nchw"), hwc("vanilla_nchw"), logits, v["target"].as_u64().unwrap())
+}
+
+#[test]
+fn explain_takes_an_onnx_model_and_writes_the_inputs_layout() {
+    for name in ["residual", "small"] {
+        let (shape, input, vanilla, logits, target) = onnx_reference(name);
+        let npy = tmp(&format!("{name}-input.npy"));
+        write_npy(&npy, &input, &shape);
+        let prefix = tmp(&format!("{name}-out"));
+        let model = format!("tests/fixtures/onnx/{name}.onnx");
+        let t = target.to_string();
+        let args = ["explain", "--model", &model, "--input", npy.to_str().unwrap(), "--target", &t];
+        let (ok, out, err) = saliency(&[&args[..], &["--npy-out", prefix.to_str().unwrap()]].concat());
+        assert!(ok, "{name}: {err}");
+        let line: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+        let got: Vec<f64> = line["logits"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
+        for (g, w) in got.iter().zip(&logits) {
+            assert!((g - w).abs() < 1e-5, "{name} logits {got:?} vs PyTorch {logits:?}");
+        }
+        assert_eq!(line["target"], target);
+        assert_eq!(line["dataset"], serde_json::Value::Null);
+        let (raw_shape, raw) = read_npy(&prefix.with_extension("raw.npy"));
+        assert_eq!(raw_shape, shape, "{name}: H x W x C, the input's layout");
+        let scale = vanilla.iter().fold(0f32, |m, v| m.max(v.abs()));
+        for (g, w) in raw.iter().zip(&vanilla) {
+            assert!((g - w).abs() <= 1e-5 * scale, "{name}: raw {g} vs PyTorch's gradient {w}");
+        }
+        // A CAM at a named node, and the same with the model's default layer.
+        let (ok, _, err) = saliency(&[&args[..], &["--method", "gradcam", "--layer", "/Relu_2"]].concat());
+        assert!(ok || name != "residual", "{err}");
+    }
+    let model = "tests/fixtures/onnx/residual.onnx";
+    assert_one_line_error(&["explain", "--model", model, "--index", "0"], &["--index", "--input or --image"]);
+    assert_one_line_error(&["explain", "--model", model, "--input", "Cargo.toml"], &["Cargo.toml", ".npy"]);
+    let npy = tmp("residual-input.npy");
+    let input = npy.to_str().unwrap();
+    assert_one_line_error(
+        &["explain", "--model", model, "--input", input, "--target", "7"],
+        &["target class 7", "0..4"],
+    );
+    assert_one_line_error(
+        &["explain", "--model", model, "--input", input, "--method", "gradcam", "--layer", "/fc/Gemm"],
+        &["“/fc/Gemm” outputs 5, not maps"],
+    );
+    assert_one_line_error(&["randomisation", "--model", model, "--input", input], &["tutorial"]);
+    assert_one_line_error(&["explain", "--model", "Cargo.toml", "--input", input], &["Cargo.toml", "ONNX"]);
+}
+
+#[test]
+fn inspect_lists_every_node_with_its_shape_parameters_and_flops() {
+    let (ok, out, err) = saliency(&["inspect", "--model", "tests/fixtures/onnx/residual.onnx"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["input"], serde_json::json!([16, 16, 3]));
+    assert_eq!(v["classes"].as_array().unwrap().len(), 5);
+    let nodes = v["nodes"].as_array().unwrap();
+    let add = nodes.iter().find(|n| n["op"] == "Add").unwrap();
+    assert_eq!(add["inputs"], serde_json::json!(["/bn2/BatchNormalization", "/Relu"]), "the residual branch");
+    assert_eq!(add["shape"], serde_json::json!([8, 16, 16]));
+    let stem = nodes.iter().find(|n| n["name"] == "/stem/Conv").unwrap();
+    assert!(stem["parameters"].as_u64().unwrap() > 0 && stem["flops"].as_u64().unwrap() > 0);
+    let total: u64 = nodes.iter().map(|n| n["flops"].as_u64().unwrap()).sum();
+    assert_eq!(v["flops"].as_u64().unwrap(), total);
+    assert_eq!(v["defaultLayer"], "/Relu_2");
+    let (ok, out, _) = saliency(&["inspect", "--dataset", "mnist"]);
+    assert!(ok);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["parameters"], 431_242, "the tutorial's MNIST network");
+    assert_eq!(v["defaultLayer"], "conv2");
+}

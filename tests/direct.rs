@@ -36,14 +36,14 @@ fn direct_logits_and_gradients_equal_burns() {
         let device = net.device();
         for (i, img) in inputs(kind, 40).iter().enumerate() {
             let x = images_to_tensor(kind, img, &device).unwrap();
-            let burn_logits = to_vec(net.plain.forward(x.clone()));
+            let burn_logits = to_vec(net.cnn().unwrap().forward(x.clone()));
             assert_close(&format!("{kind:?} input {i} logits"), &net.logits(&x)[0], &burn_logits);
             for target in [0, 3, 9] {
                 let what = format!("{kind:?} input {i} target {target}");
-                let reference = to_vec(autodiff_gradient(&net, &x, &[target]));
+                let reference = to_vec(autodiff_gradient(net.frozen().unwrap(), &x, &[target]));
                 assert_close(&what, &to_vec(net.gradient(&x, &[target], ReluRule::Gradient)), &reference);
                 for rule in [ReluRule::Guided, ReluRule::Deconvnet] {
-                    let reference = to_vec(rule_backward(&net.plain, &x, &[target], rule));
+                    let reference = to_vec(rule_backward(net.cnn().unwrap(), &x, &[target], rule));
                     assert_close(&format!("{what} {rule:?}"), &to_vec(net.gradient(&x, &[target], rule)), &reference);
                 }
             }
@@ -76,18 +76,18 @@ fn direct_cam_activations_and_gradients_equal_burns() {
         for img in inputs(kind, 5) {
             let x = images_to_tensor(kind, &img, &net.device()).unwrap();
             let chw = to_vec(x.clone());
-            let trace = net.direct.trace(&chw);
+            let trace = net.trace(&chw);
             for at in [CONV1_OUT, CONV2_OUT] {
-                let a = net.plain.features_at(x.clone(), at);
+                let a = net.cnn().unwrap().features_at(x.clone(), at);
                 let mut direct_a = Vec::new();
-                net.direct.activation(&trace, at).extend_chw(&mut direct_a);
+                trace.values[at].extend_chw(&mut direct_a);
                 assert_close(&format!("{kind:?} A at {at}"), &direct_a, &to_vec(a.clone()));
                 let aa: Tensor<4> = a.clone().autodiff().require_grad();
-                let logits = net.frozen.head_from(aa.clone(), at);
-                let grads = (logits * one_hot(&[2], &net.device()).autodiff()).sum().backward();
+                let logits = net.frozen().unwrap().head_from(aa.clone(), at);
+                let grads = (logits * one_hot(&[2], 10, &net.device()).autodiff()).sum().backward();
                 let reference = to_vec(aa.grad(&grads).unwrap().inner());
                 let mut direct_g = Vec::new();
-                net.direct.backward(&trace, 2, ReluRule::Gradient, at).extend_chw(&mut direct_g);
+                net.backward(&trace, 2, ReluRule::Gradient, at).extend_chw(&mut direct_g);
                 assert_close(&format!("{kind:?} dA at {at}"), &direct_g, &reference);
             }
             assert_eq!(trace.values.len(), LAYERS.len() + 1, "the input and every layer's output");

@@ -18,7 +18,7 @@ fn the_filter_gradient_is_burns_autodiff_gradient() {
         for (at, filter) in [(CONV1_OUT, 1), (CONV1_OUT, 30), (CONV2_OUT, 7), (CONV2_OUT, 60)] {
             let explicit = to_vec(filter_gradient(&net, &x, at, filter));
             let xa = x.clone().autodiff().require_grad();
-            let a = net.frozen.features_at(xa.clone(), at);
+            let a = net.frozen().unwrap().features_at(xa.clone(), at);
             let grads = a.slice([0..1, filter..filter + 1]).mean().backward();
             let reference = to_vec(xa.grad(&grads).expect("gradient").inner());
             let scale = reference.iter().fold(0f32, |m, v| m.max(v.abs()));
@@ -69,7 +69,7 @@ fn a_filter_dream_excites_its_filter() {
     for (layer, filters) in [("conv1", 32), ("conv2", 64)] {
         // The first filter alive on the start image (a ReLU that is off everywhere has no gradient).
         let o = |filter| DreamOptions { layer: Some(layer.into()), filter, steps: 100, seed: 2, ..Default::default() };
-        let start = saliency::dream::Dream::new(DatasetKind::Mnist, o(0)).unwrap().image().to_vec();
+        let start = saliency::dream::Dream::new(&net, o(0)).unwrap().image().to_vec();
         let filter =
             (0..filters).find(|&f| filter_activation(&net, &start, layer, f).unwrap() > 0.01).expect("a live filter");
         let o = o(filter);
@@ -84,5 +84,5 @@ fn a_filter_dream_excites_its_filter() {
     let e = dream(&net, &DreamOptions { layer: Some("conv2".into()), filter: 64, ..Default::default() }).unwrap_err();
     assert!(e.to_string().contains("filter must be in 0..63"), "{e}");
     let e = dream(&net, &DreamOptions { layer: Some("fc1".into()), ..Default::default() }).unwrap_err();
-    assert!(e.to_string().contains("conv1 or conv2"), "{e}");
+    assert!(e.to_string().contains("“fc1” outputs 256, not maps"), "{e}");
 }

@@ -6,6 +6,7 @@
 use std::path::Path;
 
 use saliency::fuzz::{TARGETS, run};
+use saliency::spec::InputSpec;
 
 fn replay(folder: &str) -> usize {
     let mut count = 0;
@@ -24,10 +25,14 @@ fn replay(folder: &str) -> usize {
 }
 
 /// The error a decoder gives for the committed regression input fuzz/regressions/<rel>.
-fn refusal(rel: &str, decode: fn(&[u8], saliency::DatasetKind) -> saliency::Result<Vec<f32>>) -> String {
+fn refusal(rel: &str, decode: fn(&[u8], &InputSpec) -> saliency::Result<Vec<f32>>) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions").join(rel);
     let bytes = std::fs::read(path).expect("regression input");
-    decode(&bytes, saliency::DatasetKind::Mnist).unwrap_err().to_string()
+    decode(&bytes, &spec(saliency::DatasetKind::Mnist)).unwrap_err().to_string()
+}
+
+fn spec(kind: saliency::DatasetKind) -> InputSpec {
+    InputSpec::of(kind)
 }
 
 #[test]
@@ -72,7 +77,7 @@ fn pngs_the_decoder_would_panic_on_are_refused() {
         &chunk(b"IEND", &[]),
     ]
     .concat();
-    let e = saliency::input::png_from_bytes(&png, saliency::DatasetKind::Mnist).unwrap_err().to_string();
+    let e = saliency::input::png_from_bytes(&png, &spec(saliency::DatasetKind::Mnist)).unwrap_err().to_string();
     assert!(e.contains("5 transparency entries for a 2-colour palette"), "{e}");
 }
 
@@ -82,13 +87,13 @@ fn seeds_reach_the_deep_paths() {
     let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds");
     let read = |p: &str| std::fs::read(seeds.join(p)).expect("seed");
     use saliency::DatasetKind::{Cifar10, Mnist};
-    assert!(saliency::input::png_from_bytes(&read("png/grey-28"), Mnist).is_ok());
-    assert!(saliency::input::png_from_bytes(&read("png/palette-1x9"), Cifar10).is_ok());
-    assert!(saliency::input::png_from_bytes(&read("png/grey16-2x2"), Mnist).is_ok());
-    assert!(saliency::input::npy_from_bytes(&read("npy/mnist-hw"), Mnist).is_ok());
-    assert!(saliency::input::npy_from_bytes(&read("npy/mnist-hwc-be"), Mnist).is_ok());
-    assert!(saliency::input::npy_from_bytes(&read("npy/cifar"), Cifar10).is_ok());
-    let e = saliency::input::npy_from_bytes(&read("npy/out-of-range"), Mnist).unwrap_err().to_string();
+    assert!(saliency::input::png_from_bytes(&read("png/grey-28"), &spec(Mnist)).is_ok());
+    assert!(saliency::input::png_from_bytes(&read("png/palette-1x9"), &spec(Cifar10)).is_ok());
+    assert!(saliency::input::png_from_bytes(&read("png/grey16-2x2"), &spec(Mnist)).is_ok());
+    assert!(saliency::input::npy_from_bytes(&read("npy/mnist-hw"), &spec(Mnist)).is_ok());
+    assert!(saliency::input::npy_from_bytes(&read("npy/mnist-hwc-be"), &spec(Mnist)).is_ok());
+    assert!(saliency::input::npy_from_bytes(&read("npy/cifar"), &spec(Cifar10)).is_ok());
+    let e = saliency::input::npy_from_bytes(&read("npy/out-of-range"), &spec(Mnist)).unwrap_err().to_string();
     assert!(e.contains("outside [0, 1]"), "{e}");
     let idx = saliency::data::maybe_gunzip(read("idx/images.gz")).expect("gzip");
     assert!(saliency::data::parse_idx_images(&idx, Path::new("x")).is_ok());

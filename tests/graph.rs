@@ -184,14 +184,14 @@ fn the_tutorial_graphs_lrp_equals_the_burn_rules() {
         let test = common::test_set(kind);
         for i in 0..3 {
             let x = images_to_tensor(kind, &test.image_f32(i), &net.device()).unwrap();
-            let graph = net.direct.graph();
-            let trace = net.direct.trace(&to_vec(x.clone()));
+            let graph = net.graph();
+            let trace = net.trace(&to_vec(x.clone()));
             let logits = trace.output().data.clone();
             let target = i % 10;
             let mut seed = Maps::one_hot(10, target);
             seed.data[target] = logits[target];
             let ours = graph.lrp(&trace, seed, 1e-6, 0).to_chw();
-            let want = to_vec(saliency::attribution::relevance(&net.plain, &x, &[target], 1e-6));
+            let want = to_vec(saliency::attribution::relevance(net.cnn().unwrap(), &x, &[target], 1e-6));
             assert_close(&format!("{kind:?} image {i} relevance"), &ours, &want);
         }
     }

@@ -112,8 +112,8 @@ fn ndarray_backend_agrees_with_flex() {
             let device = backend.device();
             let net = Network::new(set.to_model(&device));
             let xt = images_to_tensor(kind, &x, &device).unwrap();
-            let logits = to_vec(net.plain.forward(xt.clone()));
-            let grad = to_vec(autodiff_gradient(&net, &xt, &targets));
+            let logits = to_vec(net.cnn().unwrap().forward(xt.clone()));
+            let grad = to_vec(autodiff_gradient(net.frozen().unwrap(), &xt, &targets));
             out.push((logits, grad));
         }
         let dl = common::max_abs_diff(&out[0].0, &out[1].0);

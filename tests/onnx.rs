@@ -91,3 +91,99 @@ fn bad_files_are_refused_by_what_is_wrong() {
     let err = onnx::import(b"these are my notes, not a model", None).unwrap_err().to_string();
     assert!(err.contains("not an ONNX model") || err.contains("not a model"), "{err}");
 }
+
+/// The reference input as an H x W x C image (the layout every face of the tool takes).
+fn hwc(r: &Reference, chw: &[f32]) -> Vec<f32> {
+    let [c, h, w] = r.shape;
+    (0..h * w).flat_map(|p| (0..c).map(move |k| chw[k * h * w + p])).collect()
+}
+
+#[test]
+fn the_default_cam_layer_follows_the_last_conv_through_what_it_alone_feeds() {
+    // residual: head Conv -> Relu_2 -> GlobalAveragePool; small: conv2d_2 -> Mul (a constant
+    // scale) -> relu6 (Clip), which two nodes read, so the walk stops there.
+    for (name, want) in [("residual", "/Relu_2"), ("small", "node_relu6")] {
+        let net = load(name).into_network().unwrap();
+        assert_eq!(net.default_layer(), want, "{name}");
+        assert!(net.layer_names().contains(&want) && !net.layer_names().iter().any(|n| n.contains("Gemm")));
+    }
+    let names = load("residual").into_network().unwrap().layer_names().join(" ");
+    assert!(names.starts_with("/Sub /Div /stem/Conv") && names.ends_with("/head/Conv /Relu_2"), "{names}");
+}
+
+#[test]
+fn every_method_explains_an_imported_model() {
+    use saliency::attribution::{METHODS, MethodOptions};
+    use saliency::explain::explain;
+    for name in ["residual", "small"] {
+        let r = reference(name);
+        let net = load(name).into_network().unwrap();
+        let spec = net.spec().clone();
+        assert_eq!(spec.class_names.len(), r.logits.len());
+        assert_eq!(spec.class_names[0], "class 0", "no class names in the model: numbered");
+        let image = hwc(&r, &r.input);
+        let references: Vec<f32> = (0..3 * spec.input_len()).map(|i| ((i * 7919) % 1000) as f32 / 999.0).collect();
+        for m in METHODS {
+            let mut o = MethodOptions::new(m.id).unwrap().with("target", r.target).unwrap();
+            if m.id == "expected-gradients" {
+                o = o.with("references", references.clone()).unwrap();
+            }
+            let e = explain(&net, &image, &o).unwrap_or_else(|e| panic!("{name} {}: {e}", m.id));
+            assert_eq!(e.target, r.target);
+            assert_eq!(e.raw.len(), spec.pixels() * e.raw_channels, "{name} {}", m.id);
+            assert!(e.raw.iter().all(|v| v.is_finite()) && e.raw.iter().any(|v| *v != 0.0), "{name} {}", m.id);
+            close(&format!("{name} {} logits", m.id), &e.logits, &r.logits, 1e-5);
+            if m.id == "vanilla" {
+                close(&format!("{name} vanilla map"), &e.raw, &hwc(&r, &r.vanilla), 1e-5);
+            }
+        }
+        // Without the gallery of its size (the fixtures are 16x16 and 7x8), expected gradients
+        // says what to pass.
+        let e = explain(&net, &image, &MethodOptions::new("eg").unwrap()).unwrap_err().to_string();
+        assert!(e.contains(&format!("N x {}", spec.describe())), "{e}");
+        let e = explain(&net, &image, &MethodOptions::new("vanilla").unwrap().with("target", 9).unwrap());
+        let max = spec.classes() - 1;
+        assert!(e.unwrap_err().to_string().contains(&format!("target class 9 is out of range 0..{max}")));
+    }
+}
+
+#[test]
+fn evaluation_dreams_and_layers_work_on_an_imported_model() {
+    use saliency::attribution::MethodOptions;
+    use saliency::dream::{DreamOptions, dream, filter_activation};
+    use saliency::evaluate::{EvalOptions, evaluate};
+    let r = reference("residual");
+    let net = load("residual").into_network().unwrap();
+    let image = hwc(&r, &r.input);
+    let gradcam = |layer: &str| MethodOptions::new("gradcam").unwrap().with("layer", layer).unwrap();
+    let at_stem = saliency::explain::explain(&net, &image, &gradcam("/Relu")).unwrap();
+    let at_head = saliency::explain::explain(&net, &image, &gradcam("")).unwrap();
+    assert_ne!(at_stem.raw, at_head.raw, "the layer option reaches the CAM");
+    let e = evaluate(&net, &image, &MethodOptions::new("vanilla").unwrap(), &EvalOptions::default()).unwrap();
+    assert_eq!(e.steps, 16, "one step per row");
+    assert_eq!(e.curves.deletion_curve.len(), 17);
+    // A class dream raises its logit; a filter dream its channel's mean activation.
+    let (img, probs) = dream(&net, &DreamOptions { class: 2, steps: 40, ..Default::default() }).unwrap();
+    assert_eq!((img.len(), probs.len()), (768, 5));
+    let o = DreamOptions { layer: Some("/Relu".into()), filter: 1, steps: 40, ..Default::default() };
+    let start = saliency::dream::Dream::new(&net, o.clone()).unwrap().image().to_vec();
+    let (img, _) = dream(&net, &o).unwrap();
+    let (before, after) =
+        (filter_activation(&net, &start, "/Relu", 1).unwrap(), filter_activation(&net, &img, "/Relu", 1).unwrap());
+    assert!(after > before, "{before} -> {after}");
+    let e = dream(&net, &DreamOptions { layer: Some("/Relu".into()), filter: 8, ..Default::default() }).unwrap_err();
+    assert!(e.to_string().contains("filter must be in 0..7"), "{e}");
+    // The randomisation re-initialises the tutorial's layers only, and says so.
+    let e = saliency::sanity::Randomisation::new(&net, 0).err().unwrap().to_string();
+    assert!(e.contains("tutorial"), "{e}");
+}
+
+#[test]
+fn a_graph_must_fit_the_input_and_classes_it_is_described_with() {
+    use saliency::attribution::Network;
+    use saliency::spec::InputSpec;
+    let e = Network::from_graph(load("residual").graph, InputSpec::numbered(28, 28, 1, 5)).unwrap_err().to_string();
+    assert!(e.contains("takes 3×16×16") && e.contains("28x28x1"), "{e}");
+    let e = Network::from_graph(load("residual").graph, InputSpec::numbered(16, 16, 3, 10)).unwrap_err().to_string();
+    assert!(e.contains("outputs 5 values for 10 class names"), "{e}");
+}

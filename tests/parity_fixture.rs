@@ -60,6 +60,7 @@ fn compute() -> (HashMap<String, Vec<f32>>, Vec<usize>) {
             .collect();
         out.insert(format!("{}/vanilla/evaluation", kind.id()), all.iter().map(|&v| v as f32).collect());
         let rc = Randomisation::new(&net, 0)
+            .unwrap()
             .curve(&img, &vanilla, saliency::postprocess::SignView::Absolute, saliency::postprocess::ChannelReduce::Max)
             .unwrap();
         let sims = rc.cascading.iter().chain(&rc.independent).chain(std::iter::once(&rc.random_logit));

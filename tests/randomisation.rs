@@ -52,7 +52,7 @@ fn vanillas_curve_falls_and_every_method_reports_its_random_logit_similarity() {
     let kind = DatasetKind::Mnist;
     let net = common::pretrained_net(kind);
     let test = common::test_set(kind);
-    let r = Randomisation::new(&net, 0);
+    let r = Randomisation::new(&net, 0).expect("the tutorial network randomises");
     let n = 20;
     let mut mean = [0.0f64; 4];
     for i in 0..n {

@@ -1,7 +1,7 @@
 // The page: wires inputs, controls and views together. All computation is in worker.js; the
 // method menu, parameters, dataset titles and class names come from the Rust registry.
 import { loadColormaps, paintImage } from './colormap.js';
-import { buildControls, methodOptions, postOptions, recomputeControls, sanityDepth, showMethodParams, isSigned } from './controls.js';
+import { buildControls, setLayers, methodOptions, postOptions, recomputeControls, sanityDepth, showMethodParams, isSigned } from './controls.js';
 import { firstGalleryInput, loadGallery, loadGalleryMeta, renderGallery, setupPad, setupTabs, setupUpload } from './inputs.js';
 import { engine, lane, pool, state, title } from './state.js';
 import { $, acceptFiles, hideError, setStatus, showError } from './ui.js';
@@ -54,6 +54,7 @@ async function switchModel(key, pick = null) {
     return;
   }
   if (state.model !== key) return;
+  setLayers(state.info[key]);
   refreshDream();
   setStatus(key === 'custom' ? `Your weights (${state.custom.name}) ready.` : `${title(dataset)} model ready.`);
   if (pick) {

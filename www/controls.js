@@ -33,6 +33,11 @@ function control(p, registry) {
     el.max = String(Math.min(k.max, k.type === 'int' ? 1000 : k.max));
     el.step = k.type === 'int' ? '1' : String(k.step);
     el.value = String(k.default);
+  } else if (k.type === 'layer') {
+    // The model's layers arrive with the model (setLayers); until then, its default.
+    el = document.createElement('select');
+    el.dataset.layers = '';
+    el.append(new Option('default', k.default));
   } else {
     el = document.createElement('select');
     const choices = k.type === 'method'
@@ -43,6 +48,17 @@ function control(p, registry) {
   }
   el.id = p.key;
   return el;
+}
+
+/** Fills every layer menu with a model's layers (`info` from the worker), keeping the choice a
+ * link or the user made where the model has it, else the model's default layer. */
+export function setLayers(info) {
+  for (const el of document.querySelectorAll('select[data-layers]')) {
+    const keep = [el.dataset.wanted, el.value].find((v) => v && info.layers.includes(v));
+    el.replaceChildren(...info.layers.map((name) => new Option(name === info.defaultLayer ? `${name} (default)` : name, name)));
+    el.value = keep ?? info.defaultLayer;
+    delete el.dataset.wanted;
+  }
 }
 
 /** The methods whose parameters apply now: the chosen one and, if it wraps another, that one. */

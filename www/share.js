@@ -72,7 +72,11 @@ export function applyControls(s, showMethodParams) {
   const set = (id, v) => {
     const el = $(id);
     if (!el || v == null) return;
-    if (el.tagName === 'SELECT' && ![...el.options].some((o) => o.value === v)) return;
+    // A layer menu fills in when its model loads (controls.js setLayers), which takes it then.
+    if (el.tagName === 'SELECT' && ![...el.options].some((o) => o.value === v)) {
+      el.dataset.wanted = v;
+      return;
+    }
     el.value = v;
   };
   set('method', s.method);

@@ -52,7 +52,9 @@ function install(key, model) {
   return model;
 }
 
-const describe = (m) => ({ dataset: m.dataset, side: m.side, channels: m.channels, classNames: m.classNames });
+const describe = (m) => ({
+  dataset: m.dataset, side: m.side, channels: m.channels, classNames: m.classNames, layers: m.layers, defaultLayer: m.defaultLayer,
+});
 
 function randomModel(key, depth) {
   const k = `${key}/${depth}`;

@@ -11,7 +11,7 @@ use super::integrated::STEPS;
 use super::registry::{MethodInfo, Param, ParamKind};
 use super::{Attribution, Network, completeness_gap, input_gradient};
 use crate::Result;
-use crate::model::{DatasetKind, to_vec};
+use crate::model::to_vec;
 
 /// PAIR's finite-difference step for d x_sigma / d sigma.
 const GRAD_STEP: f64 = 0.01;
@@ -128,7 +128,7 @@ impl Attribution for BlurIg {
 pub const MAX_SIGMA: Param = Param {
     key: "maxSigma",
     label: "σ max",
-    help: "the blur the path starts from; 0 picks 10 for MNIST and 12 for CIFAR-10",
+    help: "the blur the path starts from; 0 picks 10 for a 28-pixel image (MNIST), else 12 per 32 pixels of the longer side (CIFAR-10: 12)",
     kind: ParamKind::Float { min: 0.0, max: 50.0, step: 1.0, default: 0.0 },
     shown: true,
 };
@@ -144,17 +144,15 @@ pub const BLUR_IG: MethodInfo = MethodInfo {
     single_channel: false,
     splittable: false,
     build: |o, net| {
-        let kind = net.plain.kind();
         let asked = o.float("maxSigma") as f64;
-        let max_sigma = if asked > 0.0 { asked } else { default_sigma(kind) };
+        let max_sigma = if asked > 0.0 { asked } else { default_sigma(net.spec().side()) };
         Ok(Box::new(BlurIg { max_sigma, steps: o.usize("steps"), batch_size: o.effective_batch() }))
     },
     passes: |o, _| o.usize("steps"),
 };
 
-fn default_sigma(kind: DatasetKind) -> f64 {
-    match kind {
-        DatasetKind::Mnist => 10.0,
-        DatasetKind::Cifar10 => 12.0,
-    }
+/// The σ max the tutorial's two data sets have always used (10 at 28 pixels, 12 at 32), and in
+/// CIFAR-10's proportion for other sizes.
+fn default_sigma(side: usize) -> f64 {
+    if side == 28 { 10.0 } else { 12.0 * side as f64 / 32.0 }
 }

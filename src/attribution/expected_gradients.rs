@@ -147,18 +147,22 @@ pub const EXPECTED_GRADIENTS: MethodInfo = MethodInfo {
     single_channel: false,
     splittable: false,
     build: |o, net| {
-        let kind = net.plain.kind();
+        let spec = net.spec();
         let references = match o.image("references") {
             ImageValue::Values(v) => v,
-            ImageValue::Named(_) => bundled_gallery(kind).ok_or_else(|| {
-                Error::Options("references: pass the reference images (N x H x W x C in [0, 1]); the browser build does not carry the gallery".into())
+            ImageValue::Named(_) => spec.dataset_shape().and_then(bundled_gallery).ok_or_else(|| {
+                Error::Options(format!(
+                    "references: pass the reference images (N x {} in [0, 1]); the bundled galleries are MNIST's and CIFAR-10's, for models of their input size, and the browser build carries neither",
+                    spec.describe()
+                ))
             })?,
         };
-        if references.is_empty() || !references.len().is_multiple_of(kind.input_len()) {
+        if references.is_empty() || !references.len().is_multiple_of(spec.input_len()) {
             return Err(Error::Options(format!(
-                "references: {} values are not a whole number of {}-value images",
+                "references: {} values are not a whole number of {}-value ({}) images",
                 references.len(),
-                kind.input_len()
+                spec.input_len(),
+                spec.describe()
             )));
         }
         Ok(Box::new(ExpectedGradients {

@@ -1,13 +1,14 @@
-//! The class-activation-map family on conv1's or conv2's output after its ReLU: Grad-CAM
-//! (Selvaraju et al. 2017), Guided Grad-CAM, Grad-CAM++ and Score-CAM (these two with
+//! The class-activation-map family at any value of the graph with positions (by default the last
+//! Conv's output after what follows it pointwise: for the tutorial, conv2 after its ReLU):
+//! Grad-CAM (Selvaraju et al. 2017), Guided Grad-CAM, Grad-CAM++ and Score-CAM (these two with
 //! tf-keras-vis 0.8.7's semantics).
 
 use burn::tensor::{Tensor, TensorData};
 
 use super::registry::{MethodInfo, MethodOptions, Param, ParamKind, one_pass};
-use super::{Attribution, Network, ReluRule, one_hot};
-use crate::model::{Activation, CONV1_CHANNELS, CONV1_OUT, CONV2_CHANNELS, CONV2_OUT, LAYERS, softmax, to_vec};
-use crate::{Error, Result};
+use super::{Attribution, Network, ReluRule};
+use crate::Result;
+use crate::model::{softmax, to_vec};
 
 /// Bilinear resize with aligned corners: output pixel i samples source position i*(h-1)/(H-1).
 pub fn upsample_bilinear_aligned(src: &[f32], h: usize, w: usize, out_h: usize, out_w: usize) -> Vec<f32> {
@@ -33,40 +34,10 @@ pub fn upsample_bilinear_aligned(src: &[f32], h: usize, w: usize, out_h: usize, 
     out
 }
 
-/// Where a CAM reads its activations A: conv1's or conv2's output after its ReLU.
-pub fn layer_index(name: &str) -> Result<usize> {
-    match name {
-        "conv1" => Ok(CONV1_OUT),
-        "conv2" => Ok(CONV2_OUT),
-        other => Err(Error::Options(format!("layer: expected conv1 or conv2, got {other}"))),
-    }
-}
-
-/// A at layer `at` and d logit[target] / d A, both [N,K,h,w]: the direct passes, or burn's
-/// explicit pass for an input of another shape.
-fn activations_and_gradients(net: &Network, x: &Tensor<4>, targets: &[usize], at: usize) -> (Tensor<4>, Tensor<4>) {
-    if let Some((data, per)) = net.images(x) {
-        let (mut a, mut g, mut dims) = (Vec::new(), Vec::new(), [targets.len(), 0, 0, 0]);
-        for (img, &t) in data.chunks_exact(per).zip(targets) {
-            let trace = net.trace(img);
-            let act = net.direct.activation(&trace, at);
-            act.extend_chw(&mut a);
-            net.direct.backward(&trace, t, ReluRule::Gradient, at).extend_chw(&mut g);
-            dims[1..].copy_from_slice(&[act.c, act.h, act.w]);
-        }
-        let tensor = |v| Tensor::from_data(TensorData::new(v, dims), &x.device());
-        return (tensor(a), tensor(g));
-    }
-    let trace = net.plain.trace(x.clone());
-    let seed = Activation::Flat(one_hot(targets, &x.device()));
-    let g = net.plain.backward_between(&trace, at..LAYERS.len(), seed, ReluRule::Gradient).maps();
-    (trace.inputs[at].clone().maps(), g)
-}
-
 /// cam = ReLU(sum_k w_k A_k) with w_k the mean over all positions of d logit / d A_k, at the
 /// layer's resolution ([N,1,h,w]).
 pub fn cam_low_res(net: &Network, x: &Tensor<4>, targets: &[usize], at: usize) -> Tensor<4> {
-    let (a, g) = activations_and_gradients(net, x, targets, at);
+    let (a, g) = net.activations_and_gradients(x, targets, at);
     let weights = g.mean_dims(&[2, 3]);
     (weights * a).sum_dim(1).clamp_min(0.0)
 }
@@ -116,7 +87,7 @@ pub struct GradCamPlusPlus {
 }
 impl Attribution for GradCamPlusPlus {
     fn attribute(&self, net: &Network, x: &Tensor<4>, targets: &[usize]) -> Result<Tensor<4>> {
-        let (a, g) = activations_and_gradients(net, x, targets, self.at);
+        let (a, g) = net.activations_and_gradients(x, targets, self.at);
         let [n, k, h, w] = a.dims();
         let logits = net.logits(x);
         let (a, g) = (to_vec(a), to_vec(g));
@@ -165,7 +136,7 @@ pub struct ScoreCam {
 impl Attribution for ScoreCam {
     fn attribute(&self, net: &Network, x: &Tensor<4>, targets: &[usize]) -> Result<Tensor<4>> {
         let [n, c, hh, ww] = x.dims();
-        let a = net.plain.features_at(x.clone(), self.at);
+        let a = net.activations(x, self.at);
         let [_, k, h, w] = a.dims();
         let (a, xs) = (to_vec(a), to_vec(x.clone()));
         let (per, per_in) = (h * w, hh * ww);
@@ -204,13 +175,13 @@ impl Attribution for ScoreCam {
 pub const LAYER: Param = Param {
     key: "layer",
     label: "Layer",
-    help: "where the class activation map is read: conv1 or conv2 (after its ReLU)",
-    kind: ParamKind::Choice { choices: &["conv2", "conv1"], default: "conv2" },
+    help: "the node whose output the class activation map reads (empty: the last Conv's, after its activation; the tutorial's conv1 and conv2 are after their ReLU)",
+    kind: ParamKind::Layer { default: "" },
     shown: true,
 };
 
-fn at(o: &MethodOptions) -> Result<usize> {
-    layer_index(o.word("layer"))
+fn at(o: &MethodOptions, net: &Network) -> Result<usize> {
+    net.layer_value(o.word("layer"))
 }
 
 pub const GRADCAM: MethodInfo = MethodInfo {
@@ -223,7 +194,7 @@ pub const GRADCAM: MethodInfo = MethodInfo {
     wrappable: true,
     single_channel: true,
     splittable: false,
-    build: |o, _| Ok(Box::new(GradCam { at: at(o)? })),
+    build: |o, net| Ok(Box::new(GradCam { at: at(o, net)? })),
     passes: one_pass,
 };
 
@@ -237,7 +208,7 @@ pub const GUIDED_GRADCAM: MethodInfo = MethodInfo {
     wrappable: true,
     single_channel: false,
     splittable: false,
-    build: |o, _| Ok(Box::new(GuidedGradCam { at: at(o)? })),
+    build: |o, net| Ok(Box::new(GuidedGradCam { at: at(o, net)? })),
     passes: one_pass,
 };
 
@@ -251,7 +222,7 @@ pub const GRADCAM_PLUS_PLUS: MethodInfo = MethodInfo {
     wrappable: true,
     single_channel: true,
     splittable: false,
-    build: |o, _| Ok(Box::new(GradCamPlusPlus { at: at(o)? })),
+    build: |o, net| Ok(Box::new(GradCamPlusPlus { at: at(o, net)? })),
     passes: one_pass,
 };
 
@@ -265,6 +236,7 @@ pub const SCORECAM: MethodInfo = MethodInfo {
     wrappable: true,
     single_channel: true,
     splittable: false,
-    build: |o, _| Ok(Box::new(ScoreCam { at: at(o)?, batch_size: o.effective_batch() })),
-    passes: |o, _| 1 + if o.word("layer") == "conv1" { CONV1_CHANNELS } else { CONV2_CHANNELS },
+    build: |o, net| Ok(Box::new(ScoreCam { at: at(o, net)?, batch_size: o.effective_batch() })),
+    // One pass for A, one per channel of A (an unknown layer fails in `build`).
+    passes: |o, net| 1 + at(o, net).map_or(0, |v| net.graph().shape(v).c),
 };

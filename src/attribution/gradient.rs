@@ -1,7 +1,8 @@
 //! Gradient-based methods. Vanilla, guided backprop and deconvnet differ only in how a ReLU passes
 //! the gradient back, so all three run one explicit backward pass with a pluggable ReLU rule: the
-//! direct one-image passes of `direct.rs` (burn's explicit pass in `model.rs` for inputs of
-//! another shape). With the plain rule it equals burn's autodiff, which the tests check.
+//! graph engine's one-image passes. With the plain rule it equals burn's autodiff, which the
+//! tests check (burn's explicit pass over the tutorial's layers, `rule_backward`, is the
+//! reference for the other rules).
 
 use burn::tensor::Tensor;
 
@@ -9,13 +10,14 @@ use super::registry::{MethodInfo, one_pass};
 use super::{Attribution, Network, one_hot};
 use crate::Result;
 use crate::model::Cnn;
+use crate::model::NUM_CLASSES;
 pub use crate::model::ReluRule;
 
 /// d logit[target] / d x with every ReLU's backward replaced by `rule` (burn's explicit pass,
 /// `Cnn::backward`); the reference the direct passes are tested against.
 pub fn rule_backward(model: &Cnn, x: &Tensor<4>, targets: &[usize], rule: ReluRule) -> Tensor<4> {
     let trace = model.trace(x.clone());
-    model.backward(&trace, one_hot(targets, &x.device()), rule)
+    model.backward(&trace, one_hot(targets, NUM_CLASSES, &x.device()), rule)
 }
 
 /// d logit[target] / d x (`Network::gradient` with the true ReLU rule).
@@ -23,13 +25,13 @@ pub fn input_gradient(net: &Network, x: &Tensor<4>, targets: &[usize]) -> Tensor
     net.gradient(x, targets, ReluRule::Gradient)
 }
 
-/// d logit[target] / d x by burn's autodiff through the frozen model; the reference the direct
-/// passes are tested against.
+/// d logit[target] / d x by burn's autodiff through a frozen model (`Network::frozen`); the
+/// reference the engine's passes are tested against.
 #[cfg(feature = "autodiff")]
-pub fn autodiff_gradient(net: &Network, x: &Tensor<4>, targets: &[usize]) -> Tensor<4> {
+pub fn autodiff_gradient(frozen: &Cnn, x: &Tensor<4>, targets: &[usize]) -> Tensor<4> {
     let xa = x.clone().autodiff().require_grad();
-    let logits = net.frozen.forward(xa.clone());
-    let seed = one_hot(targets, &x.device()).autodiff();
+    let logits = frozen.forward(xa.clone());
+    let seed = one_hot(targets, NUM_CLASSES, &x.device()).autodiff();
     let grads = (logits * seed).sum().backward();
     // x requires grad and feeds the output, so its gradient is always present.
     xa.grad(&grads).map(|g| g.inner()).unwrap_or_else(|| x.zeros_like())

@@ -131,19 +131,17 @@ pub const IG: MethodInfo = MethodInfo {
     single_channel: false,
     splittable: true,
     build: |o, net| {
-        let kind = net.plain.kind();
+        let spec = net.spec();
         let baseline = match o.image("baseline") {
             ImageValue::Named(name) => Baseline::named(&name, o.uint("seed"))
                 .ok_or_else(|| Error::Options(format!("baseline: unknown baseline '{name}'")))?,
-            ImageValue::Values(b) if b.len() == kind.input_len() => Baseline::Image(b),
+            ImageValue::Values(b) if b.len() == spec.input_len() => Baseline::Image(b),
             ImageValue::Values(b) => {
                 return Err(Error::Options(format!(
-                    "baseline has {} values, expected {} ({}x{}x{})",
+                    "baseline has {} values, expected {} ({})",
                     b.len(),
-                    kind.input_len(),
-                    kind.side(),
-                    kind.side(),
-                    kind.channels()
+                    spec.input_len(),
+                    spec.describe()
                 )));
             }
         };

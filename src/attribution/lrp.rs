@@ -1,8 +1,8 @@
 //! Layer-wise relevance propagation (Bach et al. 2015; rules as Montavon et al. 2019 recommend
 //! for a small CNN): the target logit is the relevance at the output; dense layers pass it back
 //! with the epsilon rule, convolutions with z+ (alpha = 1, beta = 0), max pooling to the first
-//! maximum of each window (as the gradient goes), ReLU and dropout unchanged. Walks the same
-//! layer list as the forward pass. Reports conservation: sum of input relevance - the logit.
+//! maximum of each window (as the gradient goes), ReLU and dropout unchanged: each op's rule is
+//! its `Op::lrp`, walked by the graph engine. Reports conservation: sum of input relevance - the logit.
 
 use burn::tensor::Tensor;
 use burn::tensor::module::conv2d;
@@ -18,10 +18,11 @@ pub struct Lrp {
     pub epsilon: f32,
 }
 
-/// Relevance at the input ([N,C,H,W]) of each image's target logit.
+/// The same relevance by burn's tensor ops over the tutorial's layers: the reference the
+/// graph's per-op rules (`Op::lrp`) are tested against.
 pub fn relevance(model: &Cnn, x: &Tensor<4>, targets: &[usize], epsilon: f32) -> Tensor<4> {
     let t = model.trace(x.clone());
-    let mut r = Activation::Flat(t.logits.clone() * one_hot(targets, &x.device()));
+    let mut r = Activation::Flat(t.logits.clone() * one_hot(targets, crate::model::NUM_CLASSES, &x.device()));
     for (i, &layer) in LAYERS.iter().enumerate().rev() {
         let a = t.inputs[i].clone();
         r = match layer {
@@ -59,7 +60,7 @@ fn z_plus(a: Tensor<4>, r: Tensor<4>, weight: Tensor<4>) -> Tensor<4> {
 
 impl Attribution for Lrp {
     fn attribute(&self, net: &Network, x: &Tensor<4>, targets: &[usize]) -> Result<Tensor<4>> {
-        Ok(relevance(&net.plain, x, targets, self.epsilon))
+        Ok(net.relevance(x, targets, self.epsilon))
     }
 
     /// Conservation: the input relevance's sum minus the target logit (0 when nothing is absorbed).

@@ -18,7 +18,7 @@ mod smoothgrad;
 pub use baseline::Baseline;
 pub use blur_ig::{BlurIg, gaussian_blur};
 pub use expected_gradients::ExpectedGradients;
-pub use gradcam::{GradCam, GradCamPlusPlus, GuidedGradCam, ScoreCam, layer_index, upsample_bilinear_aligned};
+pub use gradcam::{GradCam, GradCamPlusPlus, GuidedGradCam, ScoreCam, cam_low_res, upsample_bilinear_aligned};
 #[cfg(feature = "autodiff")]
 pub use gradient::autodiff_gradient;
 pub use gradient::{Deconvnet, GradientXInput, Guided, ReluRule, Vanilla, input_gradient, rule_backward};
@@ -33,25 +33,32 @@ use burn::tensor::{Device, Tensor, TensorData};
 
 use std::sync::{Arc, Mutex};
 
-use crate::direct::{DirectNet, Trace};
-use crate::model::{Cnn, NUM_CLASSES, argmax, to_vec};
+use crate::graph::{Graph, Maps, Trace};
+use crate::model::{Cnn, DatasetKind, argmax, to_vec};
+use crate::spec::InputSpec;
 use crate::{Error, Result};
 
-/// A model ready for attribution: the plain inference copy, a frozen autodiff copy (no
-/// parameter gradients, dropout off) so a backward pass computes the input gradient only, and
-/// the same weights laid out for the direct one-image passes (`direct`). The autodiff copy is
-/// the native reference the explicit passes are tested against; the WASM build leaves burn's
-/// autodiff out (feature `autodiff`).
+/// A model ready for attribution: its graph, run by the engine one image at a time, and what its
+/// input and classes are. The tutorial's networks also keep burn's copies of their weights: the
+/// plain one the randomisation re-initialises, and a frozen autodiff one (no parameter
+/// gradients, dropout off), the native reference the explicit passes are tested against (the
+/// WASM build leaves burn's autodiff out: feature `autodiff`).
 #[derive(Clone, Debug)]
 pub struct Network {
-    pub plain: Cnn,
+    spec: InputSpec,
+    graph: Arc<Graph>,
+    /// The data set the tutorial's network was made for; `None` for an imported model.
+    dataset: Option<DatasetKind>,
+    cnn: Option<Cnn>,
     #[cfg(feature = "autodiff")]
-    pub frozen: Cnn,
-    pub direct: DirectNet,
+    frozen: Option<Cnn>,
+    device: Device,
+    /// Other names of values (the tutorial's "conv2": conv2's output after its ReLU).
+    aliases: Vec<(String, usize)>,
     last: LastTrace,
 }
 
-/// The direct forward pass of the last image traced. Explaining an image classifies it and then
+/// The forward pass of the last image traced. Explaining an image classifies it and then
 /// differentiates the same image; with this, both read one forward pass.
 #[derive(Debug, Default)]
 struct LastTrace(Mutex<Option<(Vec<f32>, Arc<Trace>)>>);
@@ -63,22 +70,130 @@ impl Clone for LastTrace {
 }
 
 impl Network {
+    /// The tutorial's network with these weights.
     pub fn new(model: Cnn) -> Self {
         let plain = model.valid();
-        let direct = DirectNet::new(&plain);
+        let kind = plain.kind();
+        let graph = crate::tutorial::graph_of(&plain);
         Network {
+            spec: InputSpec::of(kind),
+            graph: Arc::new(graph),
+            dataset: Some(kind),
             #[cfg(feature = "autodiff")]
-            frozen: plain.clone().fork(&plain.device().autodiff()).freeze(),
-            plain,
-            direct,
+            frozen: Some(plain.clone().fork(&plain.device().autodiff()).freeze()),
+            device: plain.device(),
+            cnn: Some(plain),
+            aliases: crate::tutorial::LAYER_ALIASES.iter().map(|&(n, v)| (n.to_string(), v)).collect(),
             last: LastTrace::default(),
         }
     }
-    /// The direct forward pass of one image in (C, H, W) order, kept as the last image traced.
+
+    /// Any graph whose input is one `spec` image and whose output is one logit per class.
+    pub fn from_graph(graph: Graph, spec: InputSpec) -> Result<Self> {
+        let (input, output) = (graph.input_shape(), graph.output_shape());
+        if (input.c, input.h, input.w) != (spec.channels, spec.height, spec.width) {
+            return Err(Error::Model(format!(
+                "the graph takes {input} but the input is described as {}",
+                spec.describe()
+            )));
+        }
+        if output.len() != spec.classes() || spec.classes() < 2 {
+            return Err(Error::Model(format!(
+                "the graph outputs {output} values for {} class names (two or more classes, one logit each)",
+                spec.classes()
+            )));
+        }
+        Ok(Network {
+            spec,
+            graph: Arc::new(graph),
+            dataset: None,
+            cnn: None,
+            #[cfg(feature = "autodiff")]
+            frozen: None,
+            device: crate::backend::default_device(),
+            aliases: Vec::new(),
+            last: LastTrace::default(),
+        })
+    }
+
+    pub fn spec(&self) -> &InputSpec {
+        &self.spec
+    }
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+    pub fn dataset(&self) -> Option<DatasetKind> {
+        self.dataset
+    }
+    /// burn's copy of the tutorial's weights (for its randomisation and the reference passes).
+    pub fn cnn(&self) -> Option<&Cnn> {
+        self.cnn.as_ref()
+    }
+    /// The frozen autodiff copy of the tutorial's weights: the native reference.
+    #[cfg(feature = "autodiff")]
+    pub fn frozen(&self) -> Option<&Cnn> {
+        self.frozen.as_ref()
+    }
+    pub fn device(&self) -> Device {
+        self.device.clone()
+    }
+
+    /// The value a layer name reads: "" the default CAM layer (`Graph::default_cam_value`), a
+    /// node's name its output, or an alias. It must be a map (a CAM needs positions).
+    pub fn layer_value(&self, name: &str) -> Result<usize> {
+        let v = match name {
+            "" => self.graph.default_cam_value().ok_or_else(|| {
+                Error::Options("layer: the model has no Conv node; name a node with a spatial output".into())
+            })?,
+            _ => self
+                .aliases
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|&(_, v)| v)
+                .or_else(|| self.graph.value_of(name))
+                .ok_or_else(|| {
+                    let maps: Vec<&str> = self.layer_names();
+                    Error::Options(format!(
+                        "layer: no node named “{name}” (the layers with maps are {})",
+                        maps.join(", ")
+                    ))
+                })?,
+        };
+        let shape = self.graph.shape(v);
+        if !shape.is_map() {
+            return Err(Error::Options(format!("layer: “{name}” outputs {shape}, not maps with positions")));
+        }
+        Ok(v)
+    }
+
+    /// The layers a CAM or a filter dream can read, one name per value in graph order: an alias
+    /// where the value has one, else the node's name; only values with positions.
+    pub fn layers(&self) -> Vec<(&str, usize)> {
+        // A node an alias shadows (the tutorial's conv1 before its ReLU) is not reachable by name.
+        let shadowed = |name: &str| self.aliases.iter().any(|(a, _)| a == name);
+        let nodes = self.graph.nodes().iter().enumerate().map(|(i, n)| (n.name.as_str(), i + 1));
+        let nodes = nodes.filter(|&(n, _)| !shadowed(n));
+        let mut all: Vec<(&str, usize)> = self.aliases.iter().map(|(n, v)| (n.as_str(), *v)).chain(nodes).collect();
+        // Stable: an alias, listed first, wins over the node whose output it names.
+        all.sort_by_key(|&(_, v)| v);
+        all.dedup_by_key(|&mut (_, v)| v);
+        all.retain(|&(_, v)| self.graph.shape(v).is_map());
+        all
+    }
+    pub fn layer_names(&self) -> Vec<&str> {
+        self.layers().into_iter().map(|(n, _)| n).collect()
+    }
+    /// The name of the default CAM layer, as `layers` lists it ("" if the graph has no Conv).
+    pub fn default_layer(&self) -> &str {
+        let v = self.graph.default_cam_value();
+        self.layers().into_iter().find(|&(_, at)| Some(at) == v).map_or("", |(n, _)| n)
+    }
+
+    /// The forward pass of one image in (C, H, W) order, kept as the last image traced.
     pub fn trace(&self, chw: &[f32]) -> Arc<Trace> {
         self.traced(chw, true)
     }
-    /// The direct forward pass of one image; if `keep`, it replaces the kept one.
+    /// The forward pass of one image; if `keep`, it replaces the kept one.
     fn traced(&self, chw: &[f32], keep: bool) -> Arc<Trace> {
         // A poisoned lock only means a panic elsewhere; the cache is then simply not used.
         let mut last = self.last.0.lock().ok();
@@ -87,44 +202,89 @@ impl Network {
         {
             return trace.clone();
         }
-        let trace = Arc::new(self.direct.trace(chw));
+        let s = self.graph.input_shape();
+        let trace = Arc::new(self.graph.forward(Maps::from_chw(chw, s.c, s.h, s.w)));
         if keep && let Some(last) = last.as_mut() {
             **last = Some((chw.to_vec(), trace.clone()));
         }
         trace
     }
-    pub fn device(&self) -> Device {
-        self.plain.device()
-    }
-    /// The images of `x` ([N,C,H,W]) as (C, H, W) slices, if they have the model's input shape.
-    fn images(&self, x: &Tensor<4>) -> Option<(Vec<f32>, usize)> {
-        let kind = self.direct.kind();
+    /// The images of `x` ([N,C,H,W]) as (C, H, W) slices. Every tensor reaching a method was
+    /// built from the spec (`explain::image_tensor`), so another shape is a bug, not bad input.
+    fn images(&self, x: &Tensor<4>) -> (Vec<f32>, usize) {
         let [_, c, h, w] = x.dims();
-        (c == kind.channels() && h == kind.side() && w == kind.side()).then(|| (to_vec(x.clone()), c * h * w))
+        let s = &self.spec;
+        assert_eq!((c, h, w), (s.channels, s.height, s.width), "an input tensor not of the network's input shape");
+        (to_vec(x.clone()), c * h * w)
     }
-    /// Logits [N,10] as rows.
+    /// Logits [N, classes] as rows.
     pub fn logits(&self, x: &Tensor<4>) -> Vec<Vec<f32>> {
-        match self.images(x) {
-            Some((data, per)) => data.chunks_exact(per).map(|img| self.trace(img).output().data.clone()).collect(),
-            None => to_vec(self.plain.forward(x.clone())).chunks(NUM_CLASSES).map(<[f32]>::to_vec).collect(),
-        }
+        let (data, per) = self.images(x);
+        data.chunks_exact(per).map(|img| self.trace(img).output().data.clone()).collect()
+    }
+    /// The gradient of logit `target` with respect to value `stop` (0: the input), channel last.
+    pub fn backward(&self, trace: &Trace, target: usize, rule: ReluRule, stop: usize) -> Maps {
+        self.graph.backward(trace, Maps::one_hot(self.spec.classes(), target), rule, stop)
     }
     /// d logit[targets[i]] / d x for each image i, with every ReLU's backward replaced by `rule`
-    /// (`Gradient`: the true gradient). The direct passes, or burn's for an input of another shape.
+    /// (`Gradient`: the true gradient).
     pub fn gradient(&self, x: &Tensor<4>, targets: &[usize], rule: ReluRule) -> Tensor<4> {
-        let Some((data, per)) = self.images(x) else {
-            let trace = self.plain.trace(x.clone());
-            return self.plain.backward(&trace, one_hot(targets, &x.device()), rule);
-        };
+        let (data, per) = self.images(x);
         // A batch is a method's samples (SmoothGrad's noisy copies, IG's path): they are not kept
         // in place of the image being explained, whose pass the next request (another method,
         // the next share of a pool's work) reuses.
         let keep = data.len() == per;
         let mut out = Vec::with_capacity(data.len());
         for (img, &t) in data.chunks_exact(per).zip(targets) {
-            self.direct.backward(&self.traced(img, keep), t, rule, 0).extend_chw(&mut out);
+            self.backward(&self.traced(img, keep), t, rule, 0).extend_chw(&mut out);
         }
         Tensor::from_data(TensorData::new(out, x.dims()), &x.device())
+    }
+    /// Each image's activations at value `at` and the gradient of its target logit there, both
+    /// [N,K,h,w].
+    pub fn activations_and_gradients(&self, x: &Tensor<4>, targets: &[usize], at: usize) -> (Tensor<4>, Tensor<4>) {
+        let (data, per) = self.images(x);
+        let s = self.graph.shape(at);
+        let (mut a, mut g) = (Vec::new(), Vec::new());
+        for (img, &t) in data.chunks_exact(per).zip(targets) {
+            let trace = self.trace(img);
+            trace.values[at].extend_chw(&mut a);
+            self.backward(&trace, t, ReluRule::Gradient, at).extend_chw(&mut g);
+        }
+        let dims = [targets.len(), s.c, s.h, s.w];
+        let tensor = |v| Tensor::from_data(TensorData::new(v, dims), &x.device());
+        (tensor(a), tensor(g))
+    }
+    /// LRP relevance at the input of each image's target logit (the logit itself is the
+    /// relevance at the output).
+    pub fn relevance(&self, x: &Tensor<4>, targets: &[usize], epsilon: f32) -> Tensor<4> {
+        let (data, per) = self.images(x);
+        let mut out = Vec::with_capacity(data.len());
+        for (img, &t) in data.chunks_exact(per).zip(targets) {
+            let trace = self.traced(img, data.len() == per);
+            let mut seed = Maps::one_hot(self.spec.classes(), t);
+            seed.data[t] = trace.output().data[t];
+            self.graph.lrp(&trace, seed, epsilon, 0).extend_chw(&mut out);
+        }
+        Tensor::from_data(TensorData::new(out, x.dims()), &x.device())
+    }
+    /// Each image's activations at value `at`, [N,K,h,w].
+    pub fn activations(&self, x: &Tensor<4>, at: usize) -> Tensor<4> {
+        let (data, per) = self.images(x);
+        let s = self.graph.shape(at);
+        let mut a = Vec::new();
+        for img in data.chunks_exact(per) {
+            self.traced(img, false).values[at].extend_chw(&mut a);
+        }
+        Tensor::from_data(TensorData::new(a, [data.len() / per, s.c, s.h, s.w]), &x.device())
+    }
+    /// The target of one image whose logits are known: the one asked for (checked against the
+    /// classes), else the predicted class.
+    pub fn target_for(&self, logits: &[f32], target: Option<usize>) -> Result<usize> {
+        match target {
+            Some(t) => self.spec.check_class(t, "target class"),
+            None => Ok(argmax(logits)),
+        }
     }
 }
 
@@ -190,29 +350,21 @@ impl Part {
     }
 }
 
-/// One-hot rows selecting each image's target logit; the seed of every backward pass.
-pub fn one_hot(targets: &[usize], device: &Device) -> Tensor<2> {
-    let mut v = vec![0f32; targets.len() * NUM_CLASSES];
+/// One-hot rows of `classes` values selecting each image's target logit: the seed of burn's
+/// reference backward passes.
+pub fn one_hot(targets: &[usize], classes: usize, device: &Device) -> Tensor<2> {
+    let mut v = vec![0f32; targets.len() * classes];
     for (i, &t) in targets.iter().enumerate() {
-        v[i * NUM_CLASSES + t] = 1.0;
+        v[i * classes + t] = 1.0;
     }
-    Tensor::from_data(TensorData::new(v, [targets.len(), NUM_CLASSES]), device)
+    Tensor::from_data(TensorData::new(v, [targets.len(), classes]), device)
 }
 
 /// The target of each image: the one asked for, else the predicted class.
 pub fn resolve_targets(net: &Network, x: &Tensor<4>, target: Option<usize>) -> Result<Vec<usize>> {
     match target {
-        Some(_) => Ok(vec![target_for(&[], target)?; x.dims()[0]]),
+        Some(_) => Ok(vec![net.target_for(&[], target)?; x.dims()[0]]),
         None => Ok(net.logits(x).iter().map(|r| argmax(r)).collect()),
-    }
-}
-
-/// The target of one image whose logits are known: the one asked for, else the predicted class.
-pub fn target_for(logits: &[f32], target: Option<usize>) -> Result<usize> {
-    match target {
-        Some(t) if t >= NUM_CLASSES => Err(Error::Options(format!("target class {t} is out of range 0..9"))),
-        Some(t) => Ok(t),
-        None => Ok(argmax(logits)),
     }
 }
 

@@ -5,7 +5,6 @@ use burn::tensor::{Tensor, TensorData};
 
 use super::registry::{MethodInfo, MethodOptions, Param, ParamKind};
 use super::{Attribution, Network, Part};
-use crate::model::DatasetKind;
 use crate::model::to_vec;
 use crate::{Error, Result};
 
@@ -118,9 +117,9 @@ pub const OCCLUSION: MethodInfo = MethodInfo {
     splittable: true,
     build: |o, net| {
         let (patch, stride) = (o.usize("patch"), o.usize("stride"));
-        let side = net.plain.kind().side();
-        if patch > side {
-            return Err(Error::Options(format!("patch {patch} is larger than the {side}-pixel image")));
+        let s = net.spec();
+        if patch > s.height.min(s.width) {
+            return Err(Error::Options(format!("patch {patch} is larger than the {}x{} image", s.height, s.width)));
         }
         Ok(Box::new(Occlusion { patch, stride, baseline_value: 0.0, batch_size: o.effective_batch() }))
     },
@@ -128,8 +127,8 @@ pub const OCCLUSION: MethodInfo = MethodInfo {
 };
 
 /// One pass per patch position.
-fn patches(o: &MethodOptions, kind: DatasetKind) -> usize {
+fn patches(o: &MethodOptions, net: &Network) -> usize {
     let (patch, stride) = (o.usize("patch"), o.usize("stride").max(1));
-    let per_axis = kind.side().saturating_sub(patch) / stride + 1;
-    per_axis * per_axis
+    let per_axis = |side: usize| side.saturating_sub(patch) / stride + 1;
+    per_axis(net.spec().height) * per_axis(net.spec().width)
 }

@@ -201,7 +201,7 @@ pub const SMOOTHGRAD: MethodInfo = MethodInfo {
     passes: samples_times_base,
 };
 
-fn samples_times_base(o: &MethodOptions, kind: crate::model::DatasetKind) -> usize {
-    let base = registry::find(o.word("base")).map_or(1, |b| o.for_method(b).passes(kind));
+fn samples_times_base(o: &MethodOptions, net: &super::Network) -> usize {
+    let base = registry::find(o.word("base")).map_or(1, |b| o.for_method(b).passes(net));
     o.usize("samples").saturating_mul(base)
 }

@@ -13,15 +13,15 @@ use saliency::data::{self, Split};
 use saliency::evaluate::{Curves, EvalOptions, RemovalBaseline, default_steps, evaluate};
 use saliency::postprocess::{ChannelReduce, SignView};
 use saliency::sanity::Randomisation;
-use saliency::{DatasetKind, Error, Result};
+use saliency::{Error, Result};
+
+use super::network::NetworkArgs;
 
 /// What both commands score: which weights, images, target, methods and map view.
 #[derive(Args)]
 pub struct Selection {
-    #[arg(long, value_parser = super::parse_kind)]
-    dataset: DatasetKind,
-    #[arg(long)]
-    weights: Option<PathBuf>,
+    #[command(flatten)]
+    source: NetworkArgs,
     #[arg(long)]
     data_dir: Option<PathBuf>,
     /// Test images: a range A..B (B excluded) or a list 0,12,38.
@@ -51,7 +51,7 @@ pub struct Selection {
 pub struct EvaluateArgs {
     #[command(flatten)]
     sel: Selection,
-    /// K: curve points are k = 0..K [default: 28 MNIST, 32 CIFAR-10].
+    /// K: curve points are k = 0..K [default: the image's height: 28 MNIST, 32 CIFAR-10].
     #[arg(long)]
     steps: Option<usize>,
     /// What removed pixels become: zero, or the image after a 5x5 box blur.
@@ -96,8 +96,7 @@ fn parse_indices(s: &str, len: usize) -> Result<Vec<usize>> {
 
 impl Selection {
     fn resolve(&self) -> Result<Chosen> {
-        let kind = self.dataset;
-        let net = Network::new(super::load_weights(kind, self.weights.as_deref())?);
+        let net = self.source.network()?;
         let sign: SignView = serde_json::from_value(json!(self.sign))
             .map_err(|_| Error::Options(format!("--sign '{}': absolute, positive, negative or signed", self.sign)))?;
         let reduce: ChannelReduce = serde_json::from_value(json!(self.reduce))
@@ -108,8 +107,9 @@ impl Selection {
             self.methods.split(',').map(|m| registry::find(m.trim()).map(|i| i.id)).collect::<Result<_>>()?
         };
         let images = match (&self.indices, &self.input) {
-            (_, Some(p)) => vec![(None, super::explain::read_npy(p, kind)?)],
+            (_, Some(p)) => vec![(None, super::explain::read_npy(p, net.spec())?)],
             (Some(s), None) => {
+                let kind = self.source.test_set_kind("--indices")?;
                 let test = data::load(kind, &data::resolve_dir(self.data_dir.as_deref())?, Split::Test)?;
                 parse_indices(s, test.len())?.into_iter().map(|i| (Some(i), test.image_f32(i))).collect()
             }
@@ -128,7 +128,7 @@ impl Selection {
 pub fn run(a: EvaluateArgs) -> Result<()> {
     let c = a.sel.resolve()?;
     let baseline = RemovalBaseline::parse(&a.baseline)?;
-    let steps = a.steps.unwrap_or_else(|| default_steps(a.sel.dataset));
+    let steps = a.steps.unwrap_or_else(|| default_steps(c.net.spec()));
     let mut rows: Vec<Value> = Vec::new();
     let mut emit = |index: &Option<usize>, name: &str, target: usize, c: &Curves| {
         let row = json!({
@@ -181,7 +181,7 @@ pub fn run(a: EvaluateArgs) -> Result<()> {
 
 pub fn run_randomisation(a: RandomisationArgs) -> Result<()> {
     let c = a.sel.resolve()?;
-    let r = Randomisation::new(&c.net, a.sel.seed);
+    let r = Randomisation::new(&c.net, a.sel.seed)?;
     let mut rows: Vec<Value> = Vec::new();
     for (index, image) in &c.images {
         for name in &c.methods {

@@ -11,23 +11,23 @@ use saliency::data::{self, Split};
 use saliency::explain::explain;
 use saliency::postprocess::keras_vis_map;
 use saliency::sanity::randomize_cascade;
-use saliency::{DatasetKind, Error, Result};
+use saliency::spec::InputSpec;
+use saliency::{Error, Result};
 
 use super::figure;
 use super::method_args::MethodArgs;
+use super::network::NetworkArgs;
 
 #[derive(Args)]
 pub struct ExplainArgs {
-    #[arg(long, value_parser = super::parse_kind)]
-    dataset: DatasetKind,
-    #[arg(long)]
-    weights: Option<PathBuf>,
+    #[command(flatten)]
+    source: NetworkArgs,
     /// Index into the test set (with --data-dir or $SALIENCY_DATA).
     #[arg(long, conflicts_with_all = ["image", "input"])]
     index: Option<usize>,
     #[arg(long)]
     data_dir: Option<PathBuf>,
-    /// A PNG; centre-cropped and resized to the model's input, grey for MNIST.
+    /// A PNG; centre-cropped and resized to the model's input, grey for a one-channel model.
     #[arg(long, conflicts_with = "input")]
     image: Option<PathBuf>,
     /// A float32 .npy of shape (H,W,C) or (H,W), values in [0,1].
@@ -35,8 +35,9 @@ pub struct ExplainArgs {
     input: Option<PathBuf>,
     #[command(flatten)]
     method: MethodArgs,
-    /// Sanity check: re-initialise this many layers from the top (1 = fc2 ... 4 = all).
-    #[arg(long, default_value_t = 0)]
+    /// Sanity check: re-initialise this many layers from the top (1 = fc2 ... 4 = all; the
+    /// tutorial's networks only).
+    #[arg(long, default_value_t = 0, conflicts_with = "model")]
     randomize: usize,
     #[arg(long)]
     png: Option<PathBuf>,
@@ -44,9 +45,9 @@ pub struct ExplainArgs {
     npy_out: Option<String>,
 }
 
-pub fn read_npy(path: &Path, kind: DatasetKind) -> Result<Vec<f32>> {
+pub fn read_npy(path: &Path, spec: &InputSpec) -> Result<Vec<f32>> {
     let bytes = std::fs::read(path).map_err(|e| Error::file(path, e))?;
-    saliency::input::npy_from_bytes(&bytes, kind).map_err(|e| Error::file(path, e.detail()))
+    saliency::input::npy_from_bytes(&bytes, spec).map_err(|e| Error::file(path, e.detail()))
 }
 
 fn write_npy(path: &Path, data: &[f32], shape: &[u64]) -> Result<()> {
@@ -63,18 +64,20 @@ fn write_npy(path: &Path, data: &[f32], shape: &[u64]) -> Result<()> {
 }
 
 pub fn run(a: ExplainArgs) -> Result<()> {
-    let kind = a.dataset;
-    let mut model = super::load_weights(kind, a.weights.as_deref())?;
     if a.randomize > 4 {
         return Err(Error::Options(format!("--randomize takes 0..4 layers, got {}", a.randomize)));
     }
-    let opts = a.method.options(kind, read_npy)?;
-    if a.randomize > 0 {
-        model = randomize_cascade(&model, a.randomize, opts.uint("seed"));
+    let mut net = a.source.network()?;
+    let spec = net.spec().clone();
+    let opts = a.method.options(&spec, read_npy)?;
+    if a.randomize > 0
+        && let Some(model) = a.source.cnn()?
+    {
+        net = Network::new(randomize_cascade(&model, a.randomize, opts.uint("seed")));
     }
-    let net = Network::new(model);
     let (image, label) = match (a.index, &a.image, &a.input) {
         (Some(i), None, None) => {
+            let kind = a.source.test_set_kind("--index")?;
             let dir = data::resolve_dir(a.data_dir.as_deref())?;
             let test = data::load(kind, &dir, Split::Test)?;
             if i >= test.len() {
@@ -82,27 +85,28 @@ pub fn run(a: ExplainArgs) -> Result<()> {
             }
             (test.image_f32(i), Some(test.labels[i] as usize))
         }
-        (None, Some(p), None) => (figure::read_png(p, kind)?, None),
-        (None, None, Some(p)) => (read_npy(p, kind)?, None),
+        (None, Some(p), None) => (figure::read_png(p, &spec)?, None),
+        (None, None, Some(p)) => (read_npy(p, &spec)?, None),
         _ => return Err(Error::Options("give exactly one of --index, --image or --input".into())),
     };
     let t0 = std::time::Instant::now();
     let e = explain(&net, &image, &opts)?;
     let ms = t0.elapsed().as_secs_f64() * 1e3;
     let map = keras_vis_map(&e.raw, e.raw_channels);
-    let s = kind.side() as u64;
+    let (h, w) = (spec.height as u64, spec.width as u64);
     if let Some(prefix) = &a.npy_out {
-        write_npy(Path::new(&format!("{prefix}.raw.npy")), &e.raw, &[s, s, e.raw_channels as u64])?;
-        write_npy(Path::new(&format!("{prefix}.map.npy")), &map, &[s, s])?;
+        write_npy(Path::new(&format!("{prefix}.raw.npy")), &e.raw, &[h, w, e.raw_channels as u64])?;
+        write_npy(Path::new(&format!("{prefix}.map.npy")), &map, &[h, w])?;
     }
-    let title = format!("{} target = {}", kind.title(), kind.class_names()[e.target]);
+    let title = format!("{} target = {}", a.source.title(), spec.class_names[e.target]);
     if let Some(p) = &a.png {
-        figure::write_figure(p, kind, &image, &map, &title)?;
+        figure::write_figure(p, &spec, &image, &map, &title)?;
     }
     println!(
         "{}",
         json!({
-            "dataset": kind.id(),
+            "dataset": a.source.dataset.map(|k| k.id()),
+            "model": a.source.model.as_ref().map(|p| p.display().to_string()),
             "method": opts.method.id,
             "options": opts.to_json(),
             "target": e.target,

@@ -3,7 +3,8 @@
 
 use std::path::Path;
 
-use saliency::{DatasetKind, Error, Result};
+use saliency::spec::InputSpec;
+use saliency::{Error, Result};
 
 const COLORMAPS: &str = include_str!("../../www/colormaps.json");
 
@@ -31,9 +32,9 @@ fn colormap(name: &str) -> Result<impl Fn(f32) -> [u8; 3]> {
 }
 
 /// A PNG file as the model's input (see `saliency::input::png_from_bytes`).
-pub fn read_png(path: &Path, kind: DatasetKind) -> Result<Vec<f32>> {
+pub fn read_png(path: &Path, spec: &InputSpec) -> Result<Vec<f32>> {
     let bytes = std::fs::read(path).map_err(|e| Error::file(path, e))?;
-    saliency::input::png_from_bytes(&bytes, kind).map_err(|e| Error::file(path, e.detail()))
+    saliency::input::png_from_bytes(&bytes, spec).map_err(|e| Error::file(path, e.detail()))
 }
 
 struct Canvas {
@@ -66,21 +67,21 @@ impl Canvas {
             }
         }
     }
-    fn image(&mut self, x: usize, y: usize, side: usize, scale: usize, color: impl Fn(usize) -> [u8; 3]) {
-        for r in 0..side {
-            for c in 0..side {
-                self.fill(x + c * scale, y + r * scale, scale, color(r * side + c));
+    fn image(&mut self, x: usize, y: usize, (h, w): (usize, usize), scale: usize, color: impl Fn(usize) -> [u8; 3]) {
+        for r in 0..h {
+            for c in 0..w {
+                self.fill(x + c * scale, y + r * scale, scale, color(r * w + c));
             }
         }
     }
 }
 
 /// The tutorial's figure: "Original image" | "Saliency map" under e.g. "MNIST target = 7".
-pub fn write_figure(path: &Path, kind: DatasetKind, image: &[f32], map: &[f32], title: &str) -> Result<()> {
+pub fn write_figure(path: &Path, spec: &InputSpec, image: &[f32], map: &[f32], title: &str) -> Result<()> {
     let viridis = colormap("viridis")?;
-    let side = kind.side();
-    let scale = 224 / side;
-    let panel = side * scale;
+    let (ih, iw) = (spec.height, spec.width);
+    let scale = (224 / ih.max(iw)).max(1);
+    let panel = ih.max(iw) * scale;
     let margin = 16;
     let (w, h) = (3 * margin + 2 * panel, margin + 24 + 16 + panel + margin);
     let mut cv = Canvas::new(w, h);
@@ -88,9 +89,9 @@ pub fn write_figure(path: &Path, kind: DatasetKind, image: &[f32], map: &[f32], 
     let top = margin + 24 + 16;
     cv.text("Original image", margin + panel / 2, top - 12, 1);
     cv.text("Saliency map", 2 * margin + panel + panel / 2, top - 12, 1);
-    let c = kind.channels();
+    let c = spec.channels;
     // As matplotlib's imshow: a grey image gets the default colour map, an RGB one its colours.
-    cv.image(margin, top, side, scale, |i| {
+    cv.image(margin, top, (ih, iw), scale, |i| {
         if c == 1 {
             let (lo, hi) = image.iter().fold((f32::MAX, f32::MIN), |(a, b), &v| (a.min(v), b.max(v)));
             viridis(if hi > lo { (image[i] - lo) / (hi - lo) } else { 0.0 })
@@ -99,20 +100,21 @@ pub fn write_figure(path: &Path, kind: DatasetKind, image: &[f32], map: &[f32], 
             [(p[0] * 255.0).round() as u8, (p[1] * 255.0).round() as u8, (p[2] * 255.0).round() as u8]
         }
     });
-    cv.image(2 * margin + panel, top, side, scale, |i| viridis(map[i]));
+    cv.image(2 * margin + panel, top, (ih, iw), scale, |i| viridis(map[i]));
     save(path, &cv)
 }
 
 /// One image under a title, as seen (grey or RGB, no colour map): the dream's figure.
-pub fn write_image(path: &Path, kind: DatasetKind, image: &[f32], title: &str) -> Result<()> {
-    let (side, c) = (kind.side(), kind.channels());
-    let scale = 224 / side;
+pub fn write_image(path: &Path, spec: &InputSpec, image: &[f32], title: &str) -> Result<()> {
+    let (h, w, c) = (spec.height, spec.width, spec.channels);
+    let side = h.max(w);
+    let scale = (224 / side).max(1);
     let margin = 16;
-    let w = (2 * margin + side * scale).max(title.len() * 16 + 2 * margin);
-    let mut cv = Canvas::new(w, margin + 24 + 8 + side * scale + margin);
-    cv.text(title, w / 2, margin, 2);
+    let width = (2 * margin + side * scale).max(title.len() * 16 + 2 * margin);
+    let mut cv = Canvas::new(width, margin + 24 + 8 + side * scale + margin);
+    cv.text(title, width / 2, margin, 2);
     let byte = |v: f32| (v.clamp(0.0, 1.0) * 255.0).round() as u8;
-    cv.image((w - side * scale) / 2, margin + 32, side, scale, |i| {
+    cv.image((width - w * scale) / 2, margin + 32, (h, w), scale, |i| {
         if c == 1 { [byte(image[i]); 3] } else { [byte(image[i * 3]), byte(image[i * 3 + 1]), byte(image[i * 3 + 2])] }
     });
     save(path, &cv)

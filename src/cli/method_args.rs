@@ -10,7 +10,8 @@ use serde_json::Value;
 
 use saliency::attribution::MethodOptions;
 use saliency::attribution::registry::{self, METHODS, ParamKind};
-use saliency::{DatasetKind, Error, Result};
+use saliency::spec::InputSpec;
+use saliency::{Error, Result};
 
 /// Flags as given (text), turned into checked `MethodOptions` once the dataset is known.
 #[derive(Clone, Debug, Default)]
@@ -25,6 +26,7 @@ fn describe(kind: &ParamKind) -> String {
         ParamKind::Float { min, max, default, .. } => format!("number in [{min}, {max}] [default: {default}]"),
         ParamKind::Choice { choices, default } => format!("one of {} [default: {default}]", choices.join(", ")),
         ParamKind::Method { default } => format!("a method id [default: {default}]"),
+        ParamKind::Layer { .. } => "a node name (saliency inspect lists them) [default: the last Conv's output after its activation; the tutorial's conv1 and conv2 are after their ReLU]".into(),
         ParamKind::Image { named, default } => {
             format!("{} or a float32 .npy shaped like the input [default: {default}]", named.join(", "))
         }
@@ -41,7 +43,9 @@ impl Args for MethodArgs {
                     .default_value("vanilla")
                     .help(format!("Attribution method: {}", ids.join(", "))),
             )
-            .arg(Arg::new("target").long("target").help("Class to explain, 0..9 [default: the predicted class]"))
+            .arg(
+                Arg::new("target").long("target").help("Class to explain, 0..classes-1 [default: the predicted class]"),
+            )
             .arg(Arg::new("batchSize").long("batch-size").help("Images per batch through the network (capped at 64)"));
         for p in registry::all_params() {
             let users: Vec<&str> =
@@ -82,8 +86,8 @@ impl MethodArgs {
     /// The flags as checked options; an image parameter that is not a name is read as a .npy file.
     pub fn options(
         &self,
-        kind: DatasetKind,
-        read_npy: impl Fn(&Path, DatasetKind) -> Result<Vec<f32>>,
+        spec: &InputSpec,
+        read_npy: impl Fn(&Path, &InputSpec) -> Result<Vec<f32>>,
     ) -> Result<MethodOptions> {
         let mut o = MethodOptions::new(&self.method)?;
         for (key, text) in &self.given {
@@ -106,7 +110,7 @@ impl MethodArgs {
                     number(text)?
                 }
                 (_, Some(ParamKind::Image { named, .. })) if !named.contains(&text.as_str()) => {
-                    Value::from(read_npy(Path::new(text), kind)?.into_iter().map(|v| v as f64).collect::<Vec<f64>>())
+                    Value::from(read_npy(Path::new(text), spec)?.into_iter().map(|v| v as f64).collect::<Vec<f64>>())
                 }
                 _ => Value::from(text.as_str()),
             };

@@ -5,6 +5,7 @@ mod evaluate;
 mod explain;
 mod figure;
 mod method_args;
+mod network;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -97,13 +98,12 @@ enum Cmd {
     /// Activation maximisation: the input the model finds most like a class (keras-vis'
     /// visualize_activation); prints one JSON line, optionally writes a PNG.
     Dream {
-        #[arg(long, value_parser = parse_kind)]
-        dataset: DatasetKind,
-        #[arg(long)]
-        weights: Option<PathBuf>,
+        #[command(flatten)]
+        source: network::NetworkArgs,
         #[arg(long, default_value_t = 0)]
         class: usize,
-        /// Maximise a conv filter's mean activation instead of a class: conv1 or conv2.
+        /// Maximise one channel's mean activation at this node instead of a class (a name as
+        /// `inspect` lists it; the tutorial's conv1 and conv2 are after their ReLU).
         #[arg(long)]
         layer: Option<String>,
         /// The filter of --layer.
@@ -127,6 +127,12 @@ enum Cmd {
         jitter: usize,
         #[arg(long)]
         png: Option<PathBuf>,
+    },
+    /// Every node of a network: its op, output shape, parameters and FLOPs, and which layers a
+    /// CAM or a filter dream can read; prints one JSON object.
+    Inspect {
+        #[command(flatten)]
+        source: network::NetworkArgs,
     },
     /// Write the page's bundled test images (<out>/<dataset>.bin + .json).
     Gallery {
@@ -328,18 +334,23 @@ pub fn run(args: Args) -> Result<()> {
         Cmd::Explain(a) => explain::run(*a),
         Cmd::Evaluate(a) => evaluate::run(*a),
         Cmd::Randomisation(a) => evaluate::run_randomisation(*a),
-        Cmd::Dream { dataset, weights, class, layer, filter, steps, seed, rate, tv, l2, jitter, png } => {
-            let net = saliency::attribution::Network::new(load_weights(dataset, weights.as_deref())?);
+        Cmd::Dream { source, class, layer, filter, steps, seed, rate, tv, l2, jitter, png } => {
+            let net = source.network()?;
             let opts = saliency::dream::DreamOptions { class, layer, filter, steps, seed, rate, tv, l2, jitter };
             let (image, probs) = saliency::dream::dream(&net, &opts)?;
-            let name = dataset.class_names().get(class).copied().unwrap_or("?");
+            let spec = net.spec();
+            let name = spec.class_names.get(class).map_or("?", String::as_str);
             if let Some(p) = &png {
-                figure::write_image(p, dataset, &image, &format!("{} dream: {name}", dataset.title()))?;
+                figure::write_image(p, spec, &image, &format!("{} dream: {name}", source.title()))?;
             }
             println!(
                 "{}",
-                json!({"dataset": dataset.id(), "class": class, "probability": probs[class], "probabilities": probs, "steps": steps, "seed": seed})
+                json!({"dataset": source.dataset.map(|k| k.id()), "class": class, "probability": probs.get(class), "probabilities": probs, "steps": steps, "seed": seed})
             );
+            Ok(())
+        }
+        Cmd::Inspect { source } => {
+            println!("{}", network::describe(&source.network()?));
             Ok(())
         }
         Cmd::Gallery { dataset, data_dir, out, per_class } => {

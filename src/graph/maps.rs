@@ -22,6 +22,10 @@ impl Shape {
     pub const fn is_empty(self) -> bool {
         self.len() == 0
     }
+    /// Whether it has a spatial extent (what a CAM or a feature-map grid needs).
+    pub const fn is_map(self) -> bool {
+        self.h * self.w > 1
+    }
 }
 
 impl std::fmt::Display for Shape {

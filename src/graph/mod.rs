@@ -1,7 +1,7 @@
 //! A network as data: a graph of named nodes, each an op (`ops`) applied to earlier values, and
 //! the one engine that runs any such graph on one image at a time — forward, the input-gradient
 //! backward pass to the input or to any value, and LRP. The engine knows no layer name, no op
-//! and no dataset; the tutorial network is one instance (`crate::direct`), an imported model
+//! and no dataset; the tutorial network is one instance (`crate::tutorial`), an imported model
 //! another.
 //!
 //! Values are numbered: 0 is the input, `i + 1` the output of node `i`. Nodes are stored in an
@@ -126,40 +126,89 @@ impl Graph {
     /// The gradient with respect to value `stop` (0: the input) of ⟨seed, output⟩, with every
     /// ReLU's backward replaced by `rule`. Only nodes after `stop` are walked.
     pub fn backward(&self, t: &Trace, seed: Maps, rule: ReluRule, stop: usize) -> Maps {
-        self.propagate(t, seed, stop, |n, ins, out, g| n.op.backward(ins, out, g, rule))
+        self.backward_from(t, self.nodes.len(), seed, rule, stop)
+    }
+
+    /// The gradient with respect to value `stop` of ⟨seed, value `from`⟩ (`from` > `stop`): what
+    /// a filter's activation maximisation ascends.
+    pub fn backward_from(&self, t: &Trace, from: usize, seed: Maps, rule: ReluRule, stop: usize) -> Maps {
+        self.propagate(t, from, seed, stop, |n, ins, out, g| n.op.backward(ins, out, g, rule))
     }
 
     /// The LRP relevance at value `stop` from `relevance` at the output.
     pub fn lrp(&self, t: &Trace, relevance: Maps, epsilon: f32, stop: usize) -> Maps {
-        self.propagate(t, relevance, stop, |n, ins, out, r| n.op.lrp(ins, out, r, epsilon))
+        self.propagate(t, self.nodes.len(), relevance, stop, |n, ins, out, r| n.op.lrp(ins, out, r, epsilon))
     }
 
-    /// One reverse walk: `step` turns what arrives at a node's output into what leaves for each of
-    /// its inputs; what meets at a value adds up.
+    /// The gradient of ⟨seed, output⟩ with respect to every value (input first), under `rule`:
+    /// one backward pass, each value's gradient kept (what the layer view shows).
+    pub fn backward_all(&self, t: &Trace, seed: Maps, rule: ReluRule) -> Vec<Maps> {
+        let grads = self.walk(t, self.nodes.len(), seed, 0, |n, ins, out, g| n.op.backward(ins, out, g, rule));
+        grads.into_iter().enumerate().map(|(v, g)| g.unwrap_or_else(|| Maps::of_shape(self.shapes[v]))).collect()
+    }
+
+    /// The nodes that read value `v`.
+    pub fn consumers(&self, v: usize) -> impl Iterator<Item = usize> + '_ {
+        self.nodes.iter().enumerate().filter(move |(_, n)| n.inputs.contains(&v)).map(|(i, _)| i)
+    }
+
+    /// Where a class activation map reads by default: the last Conv's output, followed through
+    /// the pointwise nodes (normalisation, activation, residual Add) that are its one consumer
+    /// in turn, as long as the value stays a map. For the tutorial: conv2 after its ReLU.
+    pub fn default_cam_value(&self) -> Option<usize> {
+        let conv = self.nodes.iter().rposition(|n| n.op.kind() == "Conv")?;
+        let mut v = conv + 1;
+        loop {
+            let mut next = self.consumers(v);
+            match (next.next(), next.next()) {
+                (Some(i), None) if self.nodes[i].op.pointwise() && self.shapes[i + 1].is_map() => v = i + 1,
+                _ => return Some(v),
+            }
+        }
+    }
+
+    /// One reverse walk from value `from` down to value `stop`; the gradient at `stop`.
     fn propagate(
         &self,
         t: &Trace,
+        from: usize,
         seed: Maps,
         stop: usize,
         step: impl Fn(&Node, &[&Maps], &Maps, &Maps) -> Vec<Maps>,
     ) -> Maps {
-        let last = self.nodes.len();
-        let mut grads: Vec<Option<Maps>> = vec![None; last + 1];
-        grads[last] = Some(seed);
-        for i in (stop..last).rev() {
-            let Some(g) = grads[i + 1].take() else { continue };
+        let mut grads = self.walk(t, from, seed, stop, step);
+        grads[stop].take().unwrap_or_else(|| Maps::of_shape(self.shapes[stop]))
+    }
+
+    /// The reverse walk: `step` turns what arrives at a node's output into what leaves for each
+    /// of its inputs; what meets at a value adds up. Returns what arrived at every value up to
+    /// `from` (`None`: nothing reached it).
+    fn walk(
+        &self,
+        t: &Trace,
+        from: usize,
+        seed: Maps,
+        stop: usize,
+        step: impl Fn(&Node, &[&Maps], &Maps, &Maps) -> Vec<Maps>,
+    ) -> Vec<Option<Maps>> {
+        let mut grads: Vec<Option<Maps>> = vec![None; from + 1];
+        grads[from] = Some(seed);
+        for i in (stop..from).rev() {
+            // Every input of node i comes before its output: the two halves do not overlap.
+            let (before, after) = grads.split_at_mut(i + 1);
+            let Some(g) = after[0].as_ref() else { continue };
             let n = &self.nodes[i];
             let ins: Vec<&Maps> = n.inputs.iter().map(|&v| &t.values[v]).collect();
-            for (&v, back) in n.inputs.iter().zip(step(n, &ins, &t.values[i + 1], &g)) {
+            for (&v, back) in n.inputs.iter().zip(step(n, &ins, &t.values[i + 1], g)) {
                 if v < stop {
                     continue;
                 }
-                match &mut grads[v] {
+                match &mut before[v] {
                     Some(acc) => acc.add_assign(&back),
                     slot => *slot = Some(back),
                 }
             }
         }
-        grads[stop].take().unwrap_or_else(|| Maps::of_shape(self.shapes[stop]))
+        grads
     }
 }

@@ -590,3 +590,41 @@ fn describe(shape: &[Option<usize>], rank: usize) -> String {
 fn describe_known(d: Option<Vec<usize>>) -> String {
     d.map_or("an unknown shape".into(), |d| d.iter().map(usize::to_string).collect::<Vec<_>>().join("×"))
 }
+
+impl Imported {
+    /// The network every method runs on: the graph, its input size, and its class names (the
+    /// model's own, else "class 0" … "class k−1").
+    pub fn into_network(self) -> Result<crate::attribution::Network> {
+        let s = self.graph.input_shape();
+        let spec = match self.class_names {
+            Some(class_names) => crate::spec::InputSpec { height: s.h, width: s.w, channels: s.c, class_names },
+            None => crate::spec::InputSpec::numbered(s.h, s.w, s.c, self.graph.output_shape().len()),
+        };
+        crate::attribution::Network::from_graph(self.graph, spec)
+    }
+}
+
+/// Imports a model file and, if its weights are stored outside it, the file it names next to it.
+/// Errors name the file.
+pub fn read_file(path: &std::path::Path) -> Result<Imported> {
+    let model = std::fs::read(path).map_err(|e| Error::file(path, e))?;
+    let names = external::external_data_names(&model).map_err(|e| Error::file(path, e.detail()))?;
+    let data = match &names[..] {
+        [] => None,
+        [name] => {
+            let beside = path.parent().unwrap_or(std::path::Path::new(".")).join(name);
+            Some(std::fs::read(&beside).map_err(|e| Error::file(&beside, format!("the model's weights file: {e}")))?)
+        }
+        more => {
+            return Err(Error::file(
+                path,
+                format!(
+                    "its weights are spread over {} files ({}); one .data file is supported",
+                    more.len(),
+                    more.join(", ")
+                ),
+            ));
+        }
+    };
+    import(&model, data.as_deref()).map_err(|e| Error::file(path, e.detail()))
+}

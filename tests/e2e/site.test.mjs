@@ -134,6 +134,15 @@ describe('the demo page', () => {
     await recompute(page, () => page.selectOption('#method', 'guided'));
     assert.notDeepEqual(await pixels(page, 'view-heatmap'), vanilla);
     await recompute(page, () => page.selectOption('#method', 'gradcam'));
+    // The layer menu lists the model's layers with maps, its default (conv2 after its ReLU) chosen.
+    const layers = await page.$$eval('#layer option', (os) => os.map((o) => [o.value, o.textContent]));
+    assert.deepEqual(layers.map(([v]) => v), ['conv1', 'pool1', 'dropout1', 'conv2', 'pool2', 'dropout2']);
+    assert.equal(await page.inputValue('#layer'), 'conv2');
+    assert.ok(layers.some(([v, t]) => v === 'conv2' && /default/.test(t)));
+    const atConv2 = await pixels(page, 'view-heatmap');
+    await recompute(page, () => page.selectOption('#layer', 'pool1'));
+    assert.notDeepEqual(await pixels(page, 'view-heatmap'), atConv2, 'another layer, another map');
+    await recompute(page, () => page.selectOption('#layer', 'conv2'));
     const a0 = await answer(page);
     const other = (a0.predicted + 3) % 10;
     await recompute(page, () => page.click(`#bars .bar >> nth=${other}`));

@@ -101,6 +101,9 @@ fn sigmoid(x: f32) -> f32 {
 }
 
 impl Op for Activation {
+    fn pointwise(&self) -> bool {
+        true
+    }
     fn kind(&self) -> &'static str {
         match self {
             Activation::LeakyRelu { .. } => "LeakyRelu",

@@ -7,6 +7,9 @@ use crate::graph::{Maps, Shape};
 pub struct Add;
 
 impl Op for Add {
+    fn pointwise(&self) -> bool {
+        true
+    }
     fn kind(&self) -> &'static str {
         "Add"
     }

@@ -56,6 +56,9 @@ impl Affine {
 }
 
 impl Op for Affine {
+    fn pointwise(&self) -> bool {
+        true
+    }
     fn kind(&self) -> &'static str {
         self.kind
     }

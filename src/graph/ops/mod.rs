@@ -53,6 +53,11 @@ pub trait Op: std::fmt::Debug + Send + Sync {
     fn parameters(&self) -> usize {
         0
     }
+    /// Whether each output position reads only the same position of its inputs (an activation,
+    /// a per-channel affine, a residual sum): a CAM's default layer follows a conv through these.
+    fn pointwise(&self) -> bool {
+        false
+    }
 }
 
 /// max(v, 0) as a select, which WASM SIMD does four at a time (`f32x4.pmax`); `f32::max` must

@@ -31,6 +31,9 @@ impl ReluRule {
 pub struct Relu;
 
 impl Op for Relu {
+    fn pointwise(&self) -> bool {
+        true
+    }
     fn kind(&self) -> &'static str {
         "Relu"
     }

@@ -14,6 +14,7 @@ pub mod error;
 pub mod evaluate;
 pub mod explain;
 pub mod graph;
+pub mod layers;
 pub mod model;
 #[cfg(feature = "onnx")]
 pub mod onnx;

@@ -249,6 +249,49 @@ impl Model {
         to_js(&crate::evaluate::evaluate(&self.net, image, &opts, &eval).map_err(js_err)?)
     }
 
+    /// Inside the network for one image: every node (name, op, shape without the batch dim,
+    /// output and the gradient of the target logit under `options.method`'s ReLU rule, both
+    /// Float32Array in row-major order of shape), from one forward and one backward pass.
+    #[wasm_bindgen(js_name = layerTrace, unchecked_return_type = "LayerTrace")]
+    pub fn layer_trace(
+        &self,
+        image: &[f32],
+        #[wasm_bindgen(unchecked_param_type = "TraceOptions")] options: Option<JsValue>,
+    ) -> Result<JsValue, JsError> {
+        let o: crate::layers::TraceOptions = parse_options(options)?;
+        let rule = crate::layers::rule_named(&o.method).map_err(js_err)?;
+        let t = crate::layers::layer_trace(&self.net, image, o.target, rule).map_err(js_err)?;
+        let set = |obj: &Object, key: &str, v: &JsValue| {
+            Reflect::set(obj, &key.into(), v).map(|_| ()).map_err(|_| js_err("could not build the trace"))
+        };
+        let nodes = Array::new();
+        for n in &t.nodes {
+            let obj = Object::new();
+            set(&obj, "name", &n.name.as_str().into())?;
+            set(&obj, "op", &n.op.into())?;
+            set(&obj, "shape", &n.shape.iter().map(|&d| JsValue::from(d as u32)).collect::<Array>())?;
+            set(&obj, "output", &Float32Array::from(n.output.as_slice()))?;
+            set(&obj, "gradient", &Float32Array::from(n.gradient.as_slice()))?;
+            nodes.push(&obj);
+        }
+        let out = Object::new();
+        set(&out, "target", &(t.target as u32).into())?;
+        set(&out, "nodes", &nodes)?;
+        Ok(out.into())
+    }
+
+    /// Each channel of a layer (`options.layer`, default the CAM default) with its Grad-CAM
+    /// weight for the target and its contribution wₖ·mean(Aₖ), largest contribution first.
+    #[wasm_bindgen(js_name = channelWeights, unchecked_return_type = "ChannelWeight[]")]
+    pub fn channel_weights(
+        &self,
+        image: &[f32],
+        #[wasm_bindgen(unchecked_param_type = "ChannelOptions")] options: Option<JsValue>,
+    ) -> Result<JsValue, JsError> {
+        let o: crate::layers::ChannelOptions = parse_options(options)?;
+        to_js(&crate::layers::channel_weights(&self.net, image, o.target, &o.layer).map_err(js_err)?)
+    }
+
     /// This network and its randomised copies (cascading and one layer at a time), for
     /// randomisation curves; build it once and reuse it.
     pub fn randomisation(&self, seed: u64) -> Result<Randomisation, JsError> {

@@ -359,3 +359,42 @@ fn inspect_lists_every_node_with_its_shape_parameters_and_flops() {
     assert_eq!(v["parameters"], 431_242, "the tutorial's MNIST network");
     assert_eq!(v["defaultLayer"], "conv2");
 }
+
+#[test]
+fn layers_prints_every_nodes_output_and_gradient() {
+    let (ok, out, err) = saliency(&["layers", "--dataset", "mnist", "--index", "0", "--method", "guided", "--json"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v.as_object().unwrap().len(), 2, "target and nodes only");
+    assert_eq!(v["target"], 7, "the first test digit, predicted");
+    let nodes = v["nodes"].as_array().unwrap();
+    let names: Vec<&str> = nodes.iter().map(|n| n["name"].as_str().unwrap()).collect();
+    assert_eq!(names[..3], ["conv1", "relu1", "pool1"]);
+    assert_eq!(*names.last().unwrap(), "fc2");
+    for n in nodes {
+        let len: u64 = n["shape"].as_array().unwrap().iter().map(|d| d.as_u64().unwrap()).product();
+        assert_eq!(n["output"].as_array().unwrap().len() as u64, len, "{}", n["name"]);
+        assert_eq!(n["gradient"].as_array().unwrap().len() as u64, len, "{}", n["name"]);
+    }
+    assert_eq!(nodes[0]["shape"], serde_json::json!([32, 26, 26]));
+    assert_eq!(nodes[0]["op"], "Conv");
+    // Guided: no negative gradient survives a ReLU's backward pass.
+    let relu1 = nodes.iter().find(|n| n["name"] == "relu1").unwrap();
+    let conv1 = &nodes[0]["gradient"];
+    assert!(conv1.as_array().unwrap().iter().all(|g| g.as_f64().unwrap() >= 0.0), "guided gradient at conv1's output");
+    assert!(relu1["output"].as_array().unwrap().iter().all(|a| a.as_f64().unwrap() >= 0.0));
+    let model = "tests/fixtures/onnx/residual.onnx";
+    let (shape, input, ..) = onnx_reference("residual");
+    let npy = tmp("layers-residual.npy");
+    write_npy(&npy, &input, &shape);
+    let (ok, out, err) =
+        saliency(&["layers", "--model", model, "--input", npy.to_str().unwrap(), "--target", "2", "--json"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["target"], 2);
+    assert_eq!(v["nodes"].as_array().unwrap().len(), 21);
+    assert_one_line_error(
+        &["layers", "--dataset", "mnist", "--index", "0", "--method", "lrp", "--json"],
+        &["vanilla, guided or deconvnet"],
+    );
+}

@@ -68,7 +68,15 @@ fn compute() -> (HashMap<String, Vec<f32>>, Vec<usize>) {
             format!("{}/vanilla/randomisation", kind.id()),
             sims.flat_map(|s| [s.spearman as f32, s.ssim as f32]).chain([rc.random_logit_class as f32]).collect(),
         );
-        // A class dream and a filter dream (the WASM's has no autodiff: burn's explicit pass).
+        // Inside the network: every node's output and guided gradient for class 3, in order;
+        // conv2's channel weights (channel, weight, contribution) for the predicted class.
+        let t = saliency::layers::layer_trace(&net, &img, Some(3), saliency::graph::ReluRule::Guided).unwrap();
+        let all = t.nodes.iter().flat_map(|n| n.output.iter().chain(&n.gradient).copied()).collect();
+        out.insert(format!("{}/layers/guided", kind.id()), all);
+        let w = saliency::layers::channel_weights(&net, &img, None, "conv2").unwrap();
+        let w = w.iter().flat_map(|c| [c.channel as f32, c.weight, c.contribution]).collect();
+        out.insert(format!("{}/channels/conv2", kind.id()), w);
+        // A class dream and a filter dream (the WASM's has no autodiff: the engine's passes).
         for (name, layer) in DREAMS {
             let (image, _) = dream(&net, &dream_options(layer)).unwrap();
             out.insert(format!("{}/dream/{name}", kind.id()), image);

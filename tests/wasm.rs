@@ -292,7 +292,11 @@ fn evaluation_and_randomisation_give_the_native_numbers() {
         let srg = get(&ev, "srg").as_f64().unwrap();
         assert!((srg - (get(&ev, "lerf").as_f64().unwrap() - del)).abs() < 1e-12);
 
-        let curve = model.randomisation(0).curve(&img, Some(vanilla()), None).expect("randomisation");
+        let curve = model
+            .randomisation(0)
+            .expect("the tutorial network randomises")
+            .curve(&img, Some(vanilla()), None)
+            .expect("randomisation");
         let mut sims = Vec::new();
         for key in ["cascading", "independent"] {
             for s in js_sys::Array::from(&get(&curve, key)).iter() {
@@ -338,6 +342,42 @@ fn agreement_and_evaluation_refuse_bad_input_by_name() {
         assert!(e.contains(want), "{what}: {e}");
     }
     assert_eq!(model.predict(&img).expect("still usable").len(), 10);
+}
+
+#[wasm_bindgen_test]
+fn the_layer_trace_and_channel_weights_give_the_native_numbers() {
+    for (bytes, dataset) in [(MNIST, "mnist"), (CIFAR, "cifar10")] {
+        let model = Model::new(bytes, None).expect("weights load");
+        let img = fixture(&format!("{dataset}/image"));
+        let opts = object(&[("target", 3.into()), ("method", "guided".into())]);
+        let t = model.layer_trace(&img, Some(opts)).unwrap();
+        assert_eq!(get(&t, "target").as_f64(), Some(3.0));
+        let nodes = js_sys::Array::from(&get(&t, "nodes"));
+        let mut all = Vec::new();
+        for n in nodes.iter() {
+            let output = Float32Array::from(get(&n, "output")).to_vec();
+            let shape: Vec<f64> = numbers(&n, "shape");
+            assert_eq!(shape.iter().product::<f64>() as usize, output.len(), "{dataset} {:?}", get(&n, "name"));
+            all.extend(output);
+            all.extend(Float32Array::from(get(&n, "gradient")).to_vec());
+        }
+        let want = fixture(&format!("{dataset}/layers/guided"));
+        assert_eq!(all.len(), want.len());
+        assert!(max_abs_diff(&all, &want) <= 1e-5, "{dataset} trace: {}", max_abs_diff(&all, &want));
+        let w = model.channel_weights(&img, Some(object(&[("layer", "conv2".into())]))).unwrap();
+        let flat: Vec<f32> = js_sys::Array::from(&w)
+            .iter()
+            .flat_map(|c| ["channel", "weight", "contribution"].map(|k| get(&c, k).as_f64().unwrap_or(f64::NAN) as f32))
+            .collect();
+        assert!(
+            max_abs_diff(&flat, &fixture(&format!("{dataset}/channels/conv2"))) <= 1e-5,
+            "{dataset} channel weights"
+        );
+        let bad = model.layer_trace(&img, Some(object(&[("method", "lrp".into())]))).unwrap_err();
+        assert!(message(bad).contains("vanilla, guided or deconvnet"));
+        let bad = model.channel_weights(&img, Some(object(&[("layer", "fc1".into())]))).unwrap_err();
+        assert!(message(bad).contains("not maps"));
+    }
 }
 
 #[wasm_bindgen_test]

@@ -4,6 +4,7 @@
 mod evaluate;
 mod explain;
 mod figure;
+mod layers;
 mod method_args;
 mod network;
 
@@ -128,6 +129,9 @@ enum Cmd {
         #[arg(long)]
         png: Option<PathBuf>,
     },
+    /// Inside the network for one image: every node's output and the gradient of the target
+    /// logit at it (vanilla, guided or deconvnet rule), as one JSON object.
+    Layers(Box<layers::LayersArgs>),
     /// Every node of a network: its op, output shape, parameters and FLOPs, and which layers a
     /// CAM or a filter dream can read; prints one JSON object.
     Inspect {
@@ -349,6 +353,7 @@ pub fn run(args: Args) -> Result<()> {
             );
             Ok(())
         }
+        Cmd::Layers(a) => layers::run(*a),
         Cmd::Inspect { source } => {
             println!("{}", network::describe(&source.network()?));
             Ok(())

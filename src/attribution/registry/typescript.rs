@@ -168,6 +168,39 @@ export interface RandomisationCurve {
   randomLogitClass: number;
   randomLogit: Similarity;
 }
+export interface TraceOptions {
+  /** The class whose logit is differentiated; the predicted class when absent or null. */
+  target?: number | null;
+  /** The ReLU rule of the backward pass (default 'vanilla'). */
+  method?: 'vanilla' | 'guided' | 'deconvnet';
+}
+export interface NodeTrace {
+  name: string;
+  /** The op as ONNX spells it ('Conv', 'Relu', 'MaxPool', 'Gemm', …). */
+  op: string;
+  /** Without the batch dim: [C, H, W] for maps, [C] for a vector. */
+  shape: number[];
+  /** The node's output, row-major in shape's order. */
+  output: Float32Array;
+  /** d target logit / d output under the chosen rule, in the same order. */
+  gradient: Float32Array;
+}
+export interface LayerTrace {
+  target: number;
+  nodes: NodeTrace[];
+}
+export interface ChannelOptions {
+  target?: number | null;
+  /** A layer as the CAM methods' layer option names it; '' (default) the model's default. */
+  layer?: string;
+}
+export interface ChannelWeight {
+  channel: number;
+  /** Grad-CAM's w_k: the mean over positions of d target logit / d A_k. */
+  weight: number;
+  /** w_k * mean(A_k); the contributions sum to the mean of sum_k w_k A_k. */
+  contribution: number;
+}
 export interface DatasetInfo {
   id: string;
   title: string;

@@ -123,3 +123,39 @@ pub struct ChannelOptions {
     /// A layer as the CAM methods name it; "" the model's default.
     pub layer: String,
 }
+
+/// The model card in numbers: the input, the classes, every node (name, op, inputs, output shape
+/// without the batch dim, parameters, FLOPs) and the layers a CAM or a filter dream can name.
+pub fn model_card(net: &Network) -> serde_json::Value {
+    let g = net.graph();
+    let shape = |v: usize| {
+        let s = g.shape(v);
+        if s.is_map() { serde_json::json!([s.c, s.h, s.w]) } else { serde_json::json!([s.c]) }
+    };
+    let name = |v: usize| if v == 0 { "input".to_string() } else { g.nodes()[v - 1].name.clone() };
+    let nodes: Vec<serde_json::Value> = g
+        .nodes()
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            serde_json::json!({
+                "name": n.name,
+                "op": n.op.kind(),
+                "inputs": n.inputs.iter().map(|&v| name(v)).collect::<Vec<_>>(),
+                "shape": shape(i + 1),
+                "parameters": n.op.parameters(),
+                "flops": g.node_flops(i),
+            })
+        })
+        .collect();
+    let spec = net.spec();
+    serde_json::json!({
+        "input": [spec.height, spec.width, spec.channels],
+        "classes": spec.class_names,
+        "parameters": g.parameters(),
+        "flops": g.flops(),
+        "nodes": nodes,
+        "layers": net.layer_names(),
+        "defaultLayer": net.default_layer(),
+    })
+}

@@ -141,6 +141,28 @@ impl Model {
         Ok(Model { net: Network::new(model) })
     }
 
+    /// A model exported to ONNX (PyTorch, Keras): its bytes, the bytes of the `.onnx.data` file
+    /// its weights are stored in (if they are), and `{classNames, mean, std}`. Only in the
+    /// importer build (`www/pkg-onnx`, fetched when a user loads a model).
+    #[cfg(feature = "onnx")]
+    #[wasm_bindgen(js_name = fromOnnx)]
+    pub fn from_onnx(
+        model: &[u8],
+        data: Option<Vec<u8>>,
+        #[wasm_bindgen(unchecked_param_type = "OnnxOptions")] options: Option<JsValue>,
+    ) -> Result<Model, JsError> {
+        let o: crate::onnx::ModelOptions = parse_options(options)?;
+        let imported = crate::onnx::import(model, data.as_deref()).map_err(js_err)?;
+        Ok(Model { net: imported.into_network_with(o).map_err(js_err)? })
+    }
+
+    /// The model card in numbers: input, classes, parameters, FLOPs, every node (name, op,
+    /// inputs, shape, parameters, FLOPs), the CAM layers and the default one.
+    #[wasm_bindgen(js_name = modelCard, unchecked_return_type = "ModelCard")]
+    pub fn model_card(&self) -> Result<JsValue, JsError> {
+        to_js(&crate::layers::model_card(&self.net))
+    }
+
     #[wasm_bindgen(getter)]
     pub fn dataset(&self) -> String {
         self.net.dataset().map_or("", |k| k.id()).to_string()

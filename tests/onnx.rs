@@ -187,3 +187,38 @@ fn a_graph_must_fit_the_input_and_classes_it_is_described_with() {
     let e = Network::from_graph(load("residual").graph, InputSpec::numbered(16, 16, 3, 10)).unwrap_err().to_string();
     assert!(e.contains("outputs 5 values for 10 class names"), "{e}");
 }
+
+#[test]
+fn a_users_mean_std_and_labels_wrap_the_graph() {
+    use saliency::attribution::MethodOptions;
+    use saliency::explain::explain;
+    use saliency::onnx::{ModelOptions, parse_labels};
+    let r = reference("residual");
+    let [c, h, w] = r.shape;
+    let (mean, std) = (vec![0.5, 0.4, 0.3], vec![0.25, 0.5, 2.0]);
+    let labels = parse_labels(b"plane\ncar\nbird\r\ncat\ndeer\n\n").unwrap();
+    assert_eq!(labels, ["plane", "car", "bird", "cat", "deer"]);
+    assert_eq!(parse_labels(br#"["a", "b"]"#).unwrap(), ["a", "b"]);
+    assert!(parse_labels(b"[1, 2]").unwrap_err().to_string().contains("JSON list of strings"));
+    let o = ModelOptions { class_names: Some(labels), mean: Some(mean.clone()), std: Some(std.clone()) };
+    let net = load("residual").into_network_with(o).unwrap();
+    assert_eq!(net.spec().class_names[3], "cat");
+    assert_eq!(net.graph().nodes()[0].op.kind(), "Normalization");
+    // The wrapped network on x is the bare graph on (x - mean) / std; its gradient is the bare
+    // one divided by std, channel by channel.
+    let image = hwc(&r, &r.input);
+    let e = explain(&net, &image, &MethodOptions::new("vanilla").unwrap().with("target", 1).unwrap()).unwrap();
+    let bare = load("residual").graph;
+    let normalised: Vec<f32> =
+        r.input.iter().enumerate().map(|(i, v)| (v - mean[i / (h * w)]) / std[i / (h * w)]).collect();
+    let t = bare.forward(Maps::from_chw(&normalised, c, h, w));
+    close("logits", &e.logits, &t.output().data, 1e-5);
+    let g = bare.backward(&t, Maps::one_hot(5, 1), ReluRule::Gradient, 0).to_chw();
+    let want: Vec<f32> = g.iter().enumerate().map(|(i, v)| v / std[i / (h * w)]).collect();
+    close("vanilla through the normalisation", &e.raw, &hwc(&r, &want), 1e-5);
+    let bad = |o: ModelOptions| load("residual").into_network_with(o).unwrap_err().to_string();
+    assert!(bad(ModelOptions { mean: Some(vec![0.5]), ..Default::default() }).contains("one value per channel (3)"));
+    assert!(bad(ModelOptions { std: Some(vec![1.0, 0.0, 1.0]), ..Default::default() }).contains("above 0"));
+    let two = ModelOptions { class_names: Some(vec!["a".into(), "b".into()]), ..Default::default() };
+    assert!(bad(two).contains("2 class names for a model with 5 outputs"));
+}

@@ -355,7 +355,7 @@ pub fn run(args: Args) -> Result<()> {
         }
         Cmd::Layers(a) => layers::run(*a),
         Cmd::Inspect { source } => {
-            println!("{}", network::describe(&source.network()?));
+            println!("{}", saliency::layers::model_card(&source.network()?));
             Ok(())
         }
         Cmd::Gallery { dataset, data_dir, out, per_class } => {

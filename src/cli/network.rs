@@ -1,7 +1,7 @@
 //! Which network a command runs: a tutorial data set's (its shipped weights, or `--weights`) or a
 //! model exported to ONNX (`--model`). Every command that explains takes these flags.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 
@@ -20,6 +20,17 @@ pub struct NetworkArgs {
     /// too. The methods explain the logits before a final Softmax or LogSoftmax.
     #[arg(long, conflicts_with = "weights")]
     pub model: Option<PathBuf>,
+    /// Class names for --model: a .txt file (one a line) or a JSON list [default: the model's
+    /// class_names metadata, else "class 0" …].
+    #[arg(long, requires = "model")]
+    pub labels: Option<PathBuf>,
+    /// Per-channel mean the model's training subtracted from [0, 1] pixels, e.g. 0.485,0.456,0.406
+    /// (applied before the graph; gradients stay with respect to the pixels).
+    #[arg(long, requires = "model", value_delimiter = ',')]
+    pub mean: Option<Vec<f32>>,
+    /// Per-channel standard deviation the pixels were divided by, e.g. 0.229,0.224,0.225.
+    #[arg(long, requires = "model", value_delimiter = ',')]
+    pub std: Option<Vec<f32>>,
 }
 
 impl NetworkArgs {
@@ -33,7 +44,17 @@ impl NetworkArgs {
 
     pub fn network(&self) -> Result<Network> {
         match &self.model {
-            Some(path) => load_onnx(path),
+            Some(path) => {
+                let class_names = match &self.labels {
+                    Some(p) => {
+                        let bytes = std::fs::read(p).map_err(|e| Error::file(p, e))?;
+                        Some(saliency::onnx::parse_labels(&bytes).map_err(|e| Error::file(p, e.detail()))?)
+                    }
+                    None => None,
+                };
+                let o = saliency::onnx::ModelOptions { class_names, mean: self.mean.clone(), std: self.std.clone() };
+                saliency::onnx::read_file(path)?.into_network_with(o).map_err(|e| Error::file(path, e.detail()))
+            }
             None => self.cnn()?.map(Network::new).ok_or_else(|| Error::Options("give --dataset or --model".into())),
         }
     }
@@ -53,44 +74,4 @@ impl NetworkArgs {
             (None, None) => String::new(),
         }
     }
-}
-
-pub fn load_onnx(path: &Path) -> Result<Network> {
-    saliency::onnx::read_file(path)?.into_network().map_err(|e| Error::file(path, e.detail()))
-}
-
-/// The model card in numbers: the input, the classes, every node (name, op, inputs, output shape
-/// without the batch dim, parameters, FLOPs) and the layers a CAM or a filter dream can name.
-pub fn describe(net: &Network) -> serde_json::Value {
-    let g = net.graph();
-    let shape = |v: usize| {
-        let s = g.shape(v);
-        if s.is_map() { serde_json::json!([s.c, s.h, s.w]) } else { serde_json::json!([s.c]) }
-    };
-    let name = |v: usize| if v == 0 { "input".to_string() } else { g.nodes()[v - 1].name.clone() };
-    let nodes: Vec<serde_json::Value> = g
-        .nodes()
-        .iter()
-        .enumerate()
-        .map(|(i, n)| {
-            serde_json::json!({
-                "name": n.name,
-                "op": n.op.kind(),
-                "inputs": n.inputs.iter().map(|&v| name(v)).collect::<Vec<_>>(),
-                "shape": shape(i + 1),
-                "parameters": n.op.parameters(),
-                "flops": g.node_flops(i),
-            })
-        })
-        .collect();
-    let spec = net.spec();
-    serde_json::json!({
-        "input": [spec.height, spec.width, spec.channels],
-        "classes": spec.class_names,
-        "parameters": g.parameters(),
-        "flops": g.flops(),
-        "nodes": nodes,
-        "layers": net.layer_names(),
-        "defaultLayer": net.default_layer(),
-    })
 }

@@ -591,16 +591,76 @@ fn describe_known(d: Option<Vec<usize>>) -> String {
     d.map_or("an unknown shape".into(), |d| d.iter().map(usize::to_string).collect::<Vec<_>>().join("×"))
 }
 
+/// What a user gives with a model: class names (from a labels file) and the per-channel mean and
+/// standard deviation its training applied to [0, 1] pixels, if the graph does not apply them.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct ModelOptions {
+    pub class_names: Option<Vec<String>>,
+    pub mean: Option<Vec<f32>>,
+    pub std: Option<Vec<f32>>,
+}
+
+/// Class names from a labels file: a JSON list of strings, else one name a line (blank lines at
+/// the end ignored).
+pub fn parse_labels(bytes: &[u8]) -> Result<Vec<String>> {
+    let text = std::str::from_utf8(bytes).map_err(|_| Error::Input("the labels file is not UTF-8 text".into()))?;
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('[') {
+        return serde_json::from_str(trimmed)
+            .map_err(|e| Error::Input(format!("the labels file is not a JSON list of strings ({e})")));
+    }
+    let mut names: Vec<String> = text.lines().map(|l| l.trim_end_matches('\r').to_string()).collect();
+    while names.last().is_some_and(|l| l.trim().is_empty()) {
+        names.pop();
+    }
+    Ok(names)
+}
+
 impl Imported {
     /// The network every method runs on: the graph, its input size, and its class names (the
     /// model's own, else "class 0" … "class k−1").
     pub fn into_network(self) -> Result<crate::attribution::Network> {
+        self.into_network_with(ModelOptions::default())
+    }
+
+    /// As `into_network`, with the user's class names (which win over the model's) and
+    /// normalisation: (x − mean) / std per channel becomes the graph's first node, so every
+    /// gradient is still with respect to the [0, 1] pixels.
+    pub fn into_network_with(self, o: ModelOptions) -> Result<crate::attribution::Network> {
         let s = self.graph.input_shape();
-        let spec = match self.class_names {
+        let classes = self.graph.output_shape().len();
+        let mut graph = self.graph;
+        if o.mean.is_some() || o.std.is_some() {
+            let mean = o.mean.unwrap_or_else(|| vec![0.0; s.c]);
+            let std = o.std.unwrap_or_else(|| vec![1.0; s.c]);
+            if mean.len() != s.c || std.len() != s.c {
+                return Err(Error::Options(format!(
+                    "mean and std need one value per channel ({}), got {} and {}",
+                    s.c,
+                    mean.len(),
+                    std.len()
+                )));
+            }
+            if mean.iter().any(|m| !m.is_finite()) || std.iter().any(|d| !d.is_finite() || *d <= 0.0) {
+                return Err(Error::Options("mean must be finite and std finite and above 0".into()));
+            }
+            let scale: Vec<f32> = std.iter().map(|d| 1.0 / d).collect();
+            let shift = mean.iter().zip(&std).map(|(m, d)| -m / d).collect();
+            let op = Affine::new("Normalization", scale, shift).map_err(Error::Options)?;
+            graph = graph.prepend(Node::new("normalization (mean, std)", op, vec![0]))?;
+        }
+        let class_names = o.class_names.or(self.class_names);
+        if let Some(names) = &class_names
+            && names.len() != classes
+        {
+            return Err(Error::Options(format!("{} class names for a model with {classes} outputs", names.len())));
+        }
+        let spec = match class_names {
             Some(class_names) => crate::spec::InputSpec { height: s.h, width: s.w, channels: s.c, class_names },
-            None => crate::spec::InputSpec::numbered(s.h, s.w, s.c, self.graph.output_shape().len()),
+            None => crate::spec::InputSpec::numbered(s.h, s.w, s.c, classes),
         };
-        crate::attribution::Network::from_graph(self.graph, spec)
+        crate::attribution::Network::from_graph(graph, spec)
     }
 }
 

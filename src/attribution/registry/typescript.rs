@@ -201,6 +201,25 @@ export interface ChannelWeight {
   /** w_k * mean(A_k); the contributions sum to the mean of sum_k w_k A_k. */
   contribution: number;
 }
+export interface OnnxOptions {
+  /** One name per output; default: the model's class_names metadata, else 'class 0' … */
+  classNames?: string[];
+  /** Per-channel mean subtracted from the [0, 1] pixels before the graph. */
+  mean?: number[];
+  /** Per-channel standard deviation the pixels are divided by. */
+  std?: number[];
+}
+export interface ModelCard {
+  /** Height, width, channels. */
+  input: [number, number, number];
+  classes: string[];
+  parameters: number;
+  flops: number;
+  nodes: { name: string; op: string; inputs: string[]; shape: number[]; parameters: number; flops: number }[];
+  /** What a CAM method's layer option (and a filter dream) can name. */
+  layers: string[];
+  defaultLayer: string;
+}
 export interface DatasetInfo {
   id: string;
   title: string;

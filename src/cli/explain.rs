@@ -67,13 +67,19 @@ pub fn run(a: ExplainArgs) -> Result<()> {
     if a.randomize > 4 {
         return Err(Error::Options(format!("--randomize takes 0..4 layers, got {}", a.randomize)));
     }
-    let mut net = a.source.network()?;
+    // The weights file is read once: the tutorial's weights feed both the network and, with
+    // --randomize, its re-initialised copy.
+    let cnn = a.source.cnn()?;
+    let mut net = match &cnn {
+        Some(model) => Network::new(model.clone()),
+        None => a.source.network()?,
+    };
     let spec = net.spec().clone();
     let opts = a.method.options(&spec, read_npy)?;
     if a.randomize > 0
-        && let Some(model) = a.source.cnn()?
+        && let Some(model) = &cnn
     {
-        net = Network::new(randomize_cascade(&model, a.randomize, opts.uint("seed")));
+        net = Network::new(randomize_cascade(model, a.randomize, opts.uint("seed")));
     }
     let (image, label) = match (a.index, &a.image, &a.input) {
         (Some(i), None, None) => {

@@ -1,22 +1,62 @@
-//! Model-randomisation sanity checks (Adebayo et al. 2018; Quantus' MPRT): re-initialise layers
-//! cascading from the top (fc2, then fc1, conv2, conv1) or one at a time, and explain another
-//! class (random logit), so a user can see whether a method's map depends on what the network
-//! learned. A method that passes keeps falling toward 0 similarity.
+//! Model-randomisation sanity checks (Adebayo et al. 2018; Quantus' MPRT): re-initialise the
+//! layers with learned weights cascading from the top (the tutorial: fc2, then fc1, conv2, conv1)
+//! or one at a time, and explain another class (random logit), so a user can see whether a
+//! method's map depends on what the network learned. A method that passes keeps falling toward 0
+//! similarity. Each op draws its own new weights (`Op::reinitialized`), so any graph randomises.
+
+use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::Result;
 use crate::attribution::{MethodOptions, Network};
 use crate::explain::explain;
+use crate::graph::Op;
 use crate::model::Cnn;
 use crate::postprocess::{self, ChannelReduce, SignView};
 use crate::rng::Rng;
 use crate::weights::WeightSet;
 
-/// Layers in cascade order, top first.
+/// The tutorial's layers in cascade order, top first (burn's copy of them: the reference).
 pub const CASCADE: [&str; 4] = ["fc2", "fc1", "conv2", "conv1"];
 
-/// A copy of `model` with the top `depth` layers of `CASCADE` re-initialised.
+/// The rng a layer's new values come from: the seed and the layer's place in the cascade only,
+/// so deeper cascades extend shallower ones and a layer alone gets the values the cascade gives it.
+fn layer_rng(seed: u64, place: usize) -> Rng {
+    Rng::new(seed.wrapping_mul(31).wrapping_add(place as u64 + 1))
+}
+
+/// The nodes of `net` the randomisation re-initialises, in cascade order (top first): every node
+/// whose op has learned weights to draw again (the tutorial: fc2, fc1, conv2, conv1). With each,
+/// its new op for `seed`.
+fn redrawn(net: &Network, seed: u64) -> Vec<(usize, Arc<dyn Op>)> {
+    let nodes = net.graph().nodes();
+    let mut place = 0;
+    (0..nodes.len())
+        .rev()
+        .filter_map(|i| {
+            let op = nodes[i].op.reinitialized(&mut layer_rng(seed, place))?;
+            place += 1;
+            Some((i, op))
+        })
+        .collect()
+}
+
+/// The names of the nodes the randomisation re-initialises, top first.
+pub fn cascade(net: &Network) -> Vec<String> {
+    redrawn(net, 0).into_iter().map(|(i, _)| net.graph().nodes()[i].name.clone()).collect()
+}
+
+/// A copy of `net` with the top `depth` nodes of its cascade re-initialised (PyTorch's default
+/// U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases): on the tutorial's network, the very
+/// weights `randomize_cascade` gives burn's copy.
+pub fn randomized(net: &Network, depth: usize, seed: u64) -> Network {
+    let mut ops = redrawn(net, seed);
+    ops.truncate(depth);
+    net.with_graph(net.graph().with_ops(ops))
+}
+
+/// burn's copy of the tutorial with the top `depth` layers of `CASCADE` re-initialised.
 pub fn randomize_cascade(model: &Cnn, depth: usize, seed: u64) -> Cnn {
     randomize_layers(model, &CASCADE[..depth.min(CASCADE.len())], seed)
 }
@@ -34,7 +74,7 @@ pub fn randomize_layers(model: &Cnn, layers: &[&str], seed: u64) -> Cnn {
         let out = set.tensors.get(bname.as_str()).map_or(1, Vec::len).max(1);
         let fan_in = (weight_len / out).max(1);
         let bound = 1.0 / (fan_in as f64).sqrt();
-        let mut rng = Rng::new(seed.wrapping_mul(31).wrapping_add(li as u64 + 1));
+        let mut rng = layer_rng(seed, li);
         for name in [wname, bname] {
             if let Some(v) = set.tensors.get_mut(name.as_str()) {
                 for x in v.iter_mut() {
@@ -82,25 +122,26 @@ pub fn spearman(a: &[f32], b: &[f32]) -> f64 {
     if va == 0.0 || vb == 0.0 { 0.0 } else { cov / (va * vb).sqrt() }
 }
 
-/// Mean structural similarity of two side x side maps as scikit-image's `structural_similarity`
+/// Mean structural similarity of two height × width maps as scikit-image's `structural_similarity`
 /// computes it for floats with `data_range=1` and its defaults: a 7 x 7 uniform window, K1 = 0.01,
 /// K2 = 0.03, sample covariances (x 49/48), averaged over the windows that lie wholly inside the
 /// image (scikit-image crops (7 - 1) / 2 pixels from each edge of the SSIM image).
-pub fn ssim(a: &[f32], b: &[f32], side: usize) -> f64 {
+pub fn ssim(a: &[f32], b: &[f32], height: usize, width: usize) -> f64 {
     const WIN: usize = 7;
     let (c1, c2) = (0.01f64.powi(2), 0.03f64.powi(2));
-    if side < WIN || a.len() < side * side || b.len() < side * side {
+    let n = height * width;
+    if height < WIN || width < WIN || a.len() < n || b.len() < n {
         return 0.0;
     }
     let np = (WIN * WIN) as f64;
     let cov_norm = np / (np - 1.0);
     let (mut total, mut count) = (0.0, 0usize);
-    for r in 0..=side - WIN {
-        for c in 0..=side - WIN {
+    for r in 0..=height - WIN {
+        for c in 0..=width - WIN {
             let (mut sx, mut sy, mut sxx, mut syy, mut sxy) = (0.0, 0.0, 0.0, 0.0, 0.0);
             for i in r..r + WIN {
                 for j in c..c + WIN {
-                    let (x, y) = (a[i * side + j] as f64, b[i * side + j] as f64);
+                    let (x, y) = (a[i * width + j] as f64, b[i * width + j] as f64);
                     sx += x;
                     sy += y;
                     sxx += x * x;
@@ -139,9 +180,9 @@ pub struct Similarity {
 }
 
 impl Similarity {
-    pub fn of(a: &[f32], b: &[f32], side: usize) -> Similarity {
+    pub fn of(a: &[f32], b: &[f32], height: usize, width: usize) -> Similarity {
         let abs = |m: &[f32]| m.iter().map(|v| v.abs()).collect::<Vec<f32>>();
-        Similarity { spearman: spearman(&abs(a), &abs(b)), ssim: ssim(&min_max(a), &min_max(b), side) }
+        Similarity { spearman: spearman(&abs(a), &abs(b)), ssim: ssim(&min_max(a), &min_max(b), height, width) }
     }
 }
 
@@ -154,7 +195,7 @@ pub struct RandomisationCurve {
     pub target: usize,
     /// The layers in cascade order: point d of `cascading` has the first d + 1 randomised,
     /// point i of `independent` only layer i.
-    pub layers: [&'static str; 4],
+    pub layers: Vec<String>,
     pub cascading: Vec<Similarity>,
     pub independent: Vec<Similarity>,
     /// The trained model's map for another class (seeded), against the map for `target`.
@@ -162,28 +203,30 @@ pub struct RandomisationCurve {
     pub random_logit: Similarity,
 }
 
-/// The trained network with its eight randomised copies (cascade depths 1..=4, each layer alone),
-/// built once and reused for every method and input.
+/// The trained network with its randomised copies (each cascade depth, each layer alone), built
+/// once and reused for every method and input.
 pub struct Randomisation {
     trained: Network,
+    layers: Vec<String>,
     cascading: Vec<Network>,
     independent: Vec<Network>,
     seed: u64,
 }
 
 impl Randomisation {
-    /// The randomised copies re-initialise the tutorial's layers the way burn first initialised
-    /// them; a network without the tutorial's weights (an imported graph) has none yet.
     pub fn new(trained: &Network, seed: u64) -> Result<Self> {
-        let model = trained.cnn().ok_or_else(|| {
-            crate::Error::Model(
-                "the randomisation test re-initialises the tutorial's layers; this model has none".into(),
-            )
-        })?;
+        let ops = redrawn(trained, seed);
+        if ops.is_empty() {
+            return Err(crate::Error::Model(
+                "the randomisation test re-initialises learned weights; this model has no Conv or Gemm".into(),
+            ));
+        }
+        let graph = trained.graph();
         Ok(Randomisation {
             trained: trained.clone(),
-            cascading: (1..=CASCADE.len()).map(|d| Network::new(randomize_cascade(model, d, seed))).collect(),
-            independent: CASCADE.iter().map(|l| Network::new(randomize_layers(model, &[l], seed))).collect(),
+            layers: ops.iter().map(|(i, _)| graph.nodes()[*i].name.clone()).collect(),
+            cascading: (1..=ops.len()).map(|d| trained.with_graph(graph.with_ops(ops[..d].iter().cloned()))).collect(),
+            independent: ops.iter().map(|op| trained.with_graph(graph.with_ops([op.clone()]))).collect(),
             seed,
         })
     }
@@ -206,22 +249,23 @@ impl Randomisation {
         let first = explain(&self.trained, image, opts)?;
         let target = first.target;
         let base = postprocess::reduce(&first.raw, first.raw_channels, sign, reduce);
-        let side = self.trained.spec().side();
+        let spec = self.trained.spec();
+        let (h, w) = (spec.height, spec.width);
         let versus = |nets: &[Network]| -> Result<Vec<Similarity>> {
-            nets.iter().map(|n| Ok(Similarity::of(&base, &map_of(n, target)?, side))).collect()
+            nets.iter().map(|n| Ok(Similarity::of(&base, &map_of(n, target)?, h, w))).collect()
         };
         let other = {
-            let r = Rng::new(self.seed ^ 0x5eed_1091).below(self.trained.spec().classes() - 1);
+            let r = Rng::new(self.seed ^ 0x5eed_1091).below(spec.classes() - 1);
             if r >= target { r + 1 } else { r }
         };
         Ok(RandomisationCurve {
             method: opts.method.id,
             target,
-            layers: CASCADE,
+            layers: self.layers.clone(),
             cascading: versus(&self.cascading)?,
             independent: versus(&self.independent)?,
             random_logit_class: other,
-            random_logit: Similarity::of(&base, &map_of(&self.trained, other)?, side),
+            random_logit: Similarity::of(&base, &map_of(&self.trained, other)?, h, w),
         })
     }
 }

@@ -24,10 +24,10 @@ fn ssim_matches_scikit_image() {
         let rc = |i: usize| ((i / side) as f64 / side as f64, (i % side) as f64 / side as f64);
         let g: Vec<f32> = (0..n).map(|i| (rc(i).0 * rc(i).1) as f32).collect();
         let h: Vec<f32> = (0..n).map(|i| (rc(i).0 * (1.0 - rc(i).1)).sqrt() as f32).collect();
-        let (ab, gh) = (ssim(&a, &b, side), ssim(&g, &h, side));
+        let (ab, gh) = (ssim(&a, &b, side, side), ssim(&g, &h, side, side));
         assert!((ab - want_ab).abs() < 2e-6, "side {side}: {ab} vs {want_ab}");
         assert!((gh - want_gh).abs() < 2e-6, "side {side}: {gh} vs {want_gh}");
-        assert!((ssim(&a, &a, side) - 1.0).abs() < 1e-12);
+        assert!((ssim(&a, &a, side, side) - 1.0).abs() < 1e-12);
     }
     assert_eq!(min_max(&[2.0, 4.0, 3.0]), vec![0.0, 1.0, 0.5]);
     assert_eq!(min_max(&[5.0; 3]), vec![0.0; 3], "a constant map");
@@ -43,6 +43,30 @@ fn one_layer_alone_gets_the_values_the_cascade_gives_it() {
         for (name, values) in &alone.tensors {
             let want = if name.starts_with(layer) { &cascade.tensors[name] } else { &trained.tensors[name] };
             assert_eq!(values, want, "{layer}: {name}");
+        }
+    }
+}
+
+/// The graph's own re-initialisation (each op draws its weights) gives the tutorial the very
+/// network burn's copy gets from re-drawing its named weights: same logits and gradients, bit for bit.
+#[test]
+fn each_op_redraws_what_burns_copy_of_the_tutorial_redraws() {
+    use saliency::sanity::{cascade, randomized};
+    for kind in [DatasetKind::Mnist, DatasetKind::Cifar10] {
+        let m = common::pretrained(kind);
+        let net = saliency::attribution::Network::new(m.clone());
+        assert_eq!(cascade(&net), CASCADE);
+        let image = common::test_set(kind).image_f32(0);
+        let vanilla = MethodOptions::new("vanilla").unwrap().with("target", 3).unwrap();
+        for depth in 0..=4 {
+            let burn = saliency::attribution::Network::new(randomize_cascade(&m, depth, 7));
+            let graph = randomized(&net, depth, 7);
+            let (a, b) = (
+                saliency::explain::explain(&burn, &image, &vanilla).unwrap(),
+                saliency::explain::explain(&graph, &image, &vanilla).unwrap(),
+            );
+            assert_eq!(a.logits, b.logits, "{kind:?} depth {depth}");
+            assert_eq!(a.raw, b.raw, "{kind:?} depth {depth}");
         }
     }
 }

@@ -162,7 +162,8 @@ export function runRandomisation() {
       if (state.input !== input || r.stopped) return;
       lastCurves = r.curves;
       renderRandomisation();
-      $('rand-status').textContent = `${r.curves.length} methods × 9 maps (4 cascading, 4 independent, 1 random logit) in ${(r.ms / 1000).toFixed(2)} s on ${pool.size} worker${pool.size > 1 ? 's' : ''}.`;
+      const layers = r.curves[0]?.layers.length ?? 0;
+      $('rand-status').textContent = `${r.curves.length} methods × ${2 * layers + 1} maps (${layers} cascading, ${layers} independent, 1 random logit) in ${(r.ms / 1000).toFixed(2)} s on ${pool.size} worker${pool.size > 1 ? 's' : ''}.`;
     },
     (err) => showError(`Could not compute the randomisation curves: ${err.message}`, runRandomisation),
   );

@@ -55,6 +55,8 @@ pub struct Network {
     device: Device,
     /// Other names of values (the tutorial's "conv2": conv2's output after its ReLU).
     aliases: Vec<(String, usize)>,
+    /// What a model card should say about how the graph was read (a softmax removed, …).
+    notes: Vec<String>,
     last: LastTrace,
 }
 
@@ -84,6 +86,7 @@ impl Network {
             device: plain.device(),
             cnn: Some(plain),
             aliases: crate::tutorial::LAYER_ALIASES.iter().map(|&(n, v)| (n.to_string(), v)).collect(),
+            notes: Vec::new(),
             last: LastTrace::default(),
         }
     }
@@ -112,8 +115,30 @@ impl Network {
             frozen: None,
             device: crate::backend::default_device(),
             aliases: Vec::new(),
+            notes: Vec::new(),
             last: LastTrace::default(),
         })
+    }
+
+    /// The same network (input, classes, layer names) computing with `graph` (the randomisation
+    /// test's copies): burn's copy of the tutorial does not follow, so it is dropped.
+    pub fn with_graph(&self, graph: Graph) -> Network {
+        Network {
+            graph: Arc::new(graph),
+            cnn: None,
+            #[cfg(feature = "autodiff")]
+            frozen: None,
+            last: LastTrace::default(),
+            ..self.clone()
+        }
+    }
+
+    /// The same network with these notes for its model card.
+    pub fn with_notes(self, notes: Vec<String>) -> Network {
+        Network { notes, ..self }
+    }
+    pub fn notes(&self) -> &[String] {
+        &self.notes
     }
 
     pub fn spec(&self) -> &InputSpec {

@@ -6,11 +6,10 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use serde_json::json;
 
-use saliency::attribution::Network;
 use saliency::data::{self, Split};
 use saliency::explain::explain;
 use saliency::postprocess::keras_vis_map;
-use saliency::sanity::randomize_cascade;
+use saliency::sanity::{cascade, randomized};
 use saliency::spec::InputSpec;
 use saliency::{Error, Result};
 
@@ -35,9 +34,9 @@ pub struct ExplainArgs {
     input: Option<PathBuf>,
     #[command(flatten)]
     method: MethodArgs,
-    /// Sanity check: re-initialise this many layers from the top (1 = fc2 ... 4 = all; the
-    /// tutorial's networks only).
-    #[arg(long, default_value_t = 0, conflicts_with = "model")]
+    /// Sanity check: re-initialise this many layers with learned weights (Conv, Gemm) from the
+    /// top (the tutorial: 1 = fc2 ... 4 = all); `saliency inspect` lists them.
+    #[arg(long, default_value_t = 0)]
     randomize: usize,
     #[arg(long)]
     png: Option<PathBuf>,
@@ -64,22 +63,20 @@ fn write_npy(path: &Path, data: &[f32], shape: &[u64]) -> Result<()> {
 }
 
 pub fn run(a: ExplainArgs) -> Result<()> {
-    if a.randomize > 4 {
-        return Err(Error::Options(format!("--randomize takes 0..4 layers, got {}", a.randomize)));
-    }
-    // The weights file is read once: the tutorial's weights feed both the network and, with
-    // --randomize, its re-initialised copy.
-    let cnn = a.source.cnn()?;
-    let mut net = match &cnn {
-        Some(model) => Network::new(model.clone()),
-        None => a.source.network()?,
-    };
+    let mut net = a.source.network()?;
     let spec = net.spec().clone();
     let opts = a.method.options(&spec, read_npy)?;
-    if a.randomize > 0
-        && let Some(model) = &cnn
-    {
-        net = Network::new(randomize_cascade(model, a.randomize, opts.uint("seed")));
+    if a.randomize > 0 {
+        let layers = cascade(&net);
+        if a.randomize > layers.len() {
+            return Err(Error::Options(format!(
+                "--randomize takes 0..{} layers ({}), got {}",
+                layers.len(),
+                layers.join(", "),
+                a.randomize
+            )));
+        }
+        net = randomized(&net, a.randomize, opts.uint("seed"));
     }
     let (image, label) = match (a.index, &a.image, &a.input) {
         (Some(i), None, None) => {

@@ -92,6 +92,19 @@ impl Graph {
         });
         Graph::new(input, std::iter::once(Node { inputs: vec![0], ..first }).chain(shifted).collect())
     }
+    /// The same graph with node `i`'s op replaced for each `(i, op)`; a replacement must keep
+    /// its node's shapes (re-drawn weights do), so nothing needs checking again.
+    pub fn with_ops(&self, ops: impl IntoIterator<Item = (usize, Arc<dyn Op>)>) -> Graph {
+        let mut g = self.clone();
+        for (i, op) in ops {
+            debug_assert_eq!(
+                op.shape(&g.nodes[i].inputs.iter().map(|&v| g.shapes[v]).collect::<Vec<_>>()),
+                Ok(g.shapes[i + 1])
+            );
+            g.nodes[i].op = op;
+        }
+        g
+    }
     pub fn input_shape(&self) -> Shape {
         self.shapes[0]
     }

@@ -6,8 +6,11 @@
 //! compiler turns into SIMD, and the passes skip the zeros that ReLU and max pooling leave
 //! behind (skipping a zero term changes no sum).
 
-use super::{Inputs, Op, ReluRule, axpy, nonzero_runs, one};
+use std::sync::Arc;
+
+use super::{Inputs, Op, ReluRule, axpy, fan_in_uniform, nonzero_runs, one};
 use crate::graph::{Maps, Shape};
+use crate::rng::Rng;
 
 #[derive(Clone, Debug)]
 pub struct Conv {
@@ -29,6 +32,8 @@ pub struct Conv {
     /// than `FEW_INPUTS` input channels (empty otherwise).
     taps: Vec<f32>,
     bias: Vec<f32>,
+    /// Whether the model has a bias (else `bias` is zeros and not a parameter).
+    biased: bool,
     fast: bool,
 }
 
@@ -84,6 +89,7 @@ impl Conv {
                 cout * cg * taps
             ));
         }
+        let biased = bias.is_some();
         let bias = bias.unwrap_or_else(|| vec![0.0; cout]);
         if bias.len() != cout {
             return Err(format!("bias has {} values for {cout} output channels", bias.len()));
@@ -121,6 +127,7 @@ impl Conv {
             backward,
             taps: by_taps,
             bias,
+            biased,
             fast,
         })
     }
@@ -335,6 +342,12 @@ impl Op for Conv {
         (2 * out.len() * (self.cin / self.groups) * self.kernel[0] * self.kernel[1]) as u64
     }
     fn parameters(&self) -> usize {
-        self.weight.len() + self.bias.len()
+        self.weight.len() + if self.biased { self.cout } else { 0 }
+    }
+    fn reinitialized(&self, rng: &mut Rng) -> Option<Arc<dyn Op>> {
+        let fan_in = self.weight.len() / self.cout;
+        let weight = fan_in_uniform(rng, self.weight.len(), fan_in);
+        let bias = self.biased.then(|| fan_in_uniform(rng, self.cout, fan_in));
+        Some(Arc::new(Conv::new(weight, bias, self.cin, self.cout, self.geometry()).ok()?))
     }
 }

@@ -1,7 +1,10 @@
 //! A dense (fully connected) layer on a vector: ONNX Gemm, or MatMul + Add.
 
-use super::{Inputs, Op, ReluRule, axpy, nonzero_runs};
+use std::sync::Arc;
+
+use super::{Inputs, Op, ReluRule, axpy, fan_in_uniform, nonzero_runs};
 use crate::graph::{Maps, Shape};
+use crate::rng::Rng;
 
 #[derive(Clone, Debug)]
 pub struct Dense {
@@ -12,6 +15,8 @@ pub struct Dense {
     /// [out][in]: the backward pass adds rows of inputs.
     backward: Vec<f32>,
     bias: Vec<f32>,
+    /// Whether the model has a bias (else `bias` is zeros and not a parameter).
+    biased: bool,
 }
 
 impl Dense {
@@ -20,12 +25,13 @@ impl Dense {
         if weight.len() != inputs * outputs {
             return Err(format!("weight has {} values, {inputs}×{outputs} needs {}", weight.len(), inputs * outputs));
         }
+        let biased = bias.is_some();
         let bias = bias.unwrap_or_else(|| vec![0.0; outputs]);
         if bias.len() != outputs {
             return Err(format!("bias has {} values for {outputs} outputs", bias.len()));
         }
         let backward = (0..inputs * outputs).map(|j| weight[(j % inputs) * outputs + j / inputs]).collect();
-        Ok(Dense { inputs, outputs, forward: weight, backward, bias })
+        Ok(Dense { inputs, outputs, forward: weight, backward, bias, biased })
     }
     pub fn outputs(&self) -> usize {
         self.outputs
@@ -80,6 +86,13 @@ impl Op for Dense {
         2 * (self.inputs * self.outputs) as u64
     }
     fn parameters(&self) -> usize {
-        self.forward.len() + self.bias.len()
+        self.forward.len() + if self.biased { self.outputs } else { 0 }
+    }
+    /// Drawn [out][in], PyTorch's and the weights file's layout.
+    fn reinitialized(&self, rng: &mut Rng) -> Option<Arc<dyn Op>> {
+        let drawn = fan_in_uniform(rng, self.inputs * self.outputs, self.inputs);
+        let weight = (0..drawn.len()).map(|j| drawn[(j % self.outputs) * self.inputs + j / self.outputs]).collect();
+        let bias = self.biased.then(|| fan_in_uniform(rng, self.outputs, self.inputs));
+        Some(Arc::new(Dense::new(weight, bias, self.inputs, self.outputs).ok()?))
     }
 }

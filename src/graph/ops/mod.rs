@@ -29,7 +29,10 @@ pub use max_pool::MaxPool;
 pub use relu::{Relu, ReluRule};
 pub use transpose::Transpose;
 
+use std::sync::Arc;
+
 use super::{Maps, Shape};
+use crate::rng::Rng;
 
 /// What an op is given: the values of its inputs, in the node's order.
 pub type Inputs<'a> = [&'a Maps];
@@ -52,6 +55,11 @@ pub trait Op: std::fmt::Debug + Send + Sync {
     /// Learned parameters (weights and biases).
     fn parameters(&self) -> usize {
         0
+    }
+    /// A copy with its learned weights drawn afresh (the randomisation test), or `None` when it
+    /// has none to draw (a per-channel affine keeps its statistics: it is normalisation).
+    fn reinitialized(&self, _rng: &mut Rng) -> Option<Arc<dyn Op>> {
+        None
     }
     /// Whether each output position reads only the same position of its inputs (an activation,
     /// a per-channel affine, a residual sum): a CAM's default layer follows a conv through these.
@@ -95,6 +103,13 @@ pub(crate) fn nonzero_runs(data: &[f32], run: usize) -> (Vec<(u32, f32)>, Vec<us
     starts.push(end);
     nonzero.truncate(end);
     (nonzero, starts)
+}
+
+/// `n` values of U(−1/√fan_in, 1/√fan_in), how PyTorch first draws a layer's weights and
+/// biases: the randomisation test re-draws the weights (in their exchange layout), then biases.
+pub(crate) fn fan_in_uniform(rng: &mut Rng, n: usize, fan_in: usize) -> Vec<f32> {
+    let bound = 1.0 / (fan_in.max(1) as f64).sqrt();
+    (0..n).map(|_| ((rng.uniform() * 2.0 - 1.0) * bound) as f32).collect()
 }
 
 /// Exactly one input, or the error a graph reports for its node.

@@ -70,6 +70,20 @@ class Small(nn.Module):
         return F.log_softmax(self.fc2(torch.cat([x, g], dim=1)), dim=1)
 
 
+class Unsupported(nn.Module):
+    """A GELU, which the TorchScript exporter writes with an Erf node: the page and the CLI must
+    refuse it by node and op."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3)
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        x = F.gelu(self.conv(x))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
 def randomise_batch_norms(model, gen):
     for m in model.modules():
         if isinstance(m, nn.BatchNorm2d):
@@ -128,6 +142,10 @@ def main():
     export("residual", Residual(), (3, 16, 16), out, dynamo=False, seed=1)
     torch.manual_seed(1)
     export("small", Small(), (1, 13, 15), out, dynamo=True, seed=2)
+    torch.manual_seed(2)
+    path = os.path.join(out, "unsupported.onnx")
+    torch.onnx.export(Unsupported().eval(), (torch.rand(1, 1, 8, 8),), path, dynamo=False, opset_version=17)
+    print("unsupported.onnx written")
 
 
 if __name__ == "__main__":

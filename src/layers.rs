@@ -157,5 +157,7 @@ pub fn model_card(net: &Network) -> serde_json::Value {
         "nodes": nodes,
         "layers": net.layer_names(),
         "defaultLayer": net.default_layer(),
+        "randomised": crate::sanity::cascade(net),
+        "notes": net.notes(),
     })
 }

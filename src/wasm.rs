@@ -13,7 +13,6 @@ use crate::attribution::{MethodOptions, Network, input_gradient};
 use crate::explain::{classify, explain, image_tensor};
 use crate::model::{DatasetKind, tensor_to_hwc};
 use crate::postprocess::{self, PostProcess};
-use crate::sanity::randomize_cascade;
 use crate::{validate, weights};
 
 static LAST_PANIC: Mutex<String> = Mutex::new(String::new());
@@ -172,6 +171,14 @@ impl Model {
         self.net.spec().side()
     }
     #[wasm_bindgen(getter)]
+    pub fn height(&self) -> usize {
+        self.net.spec().height
+    }
+    #[wasm_bindgen(getter)]
+    pub fn width(&self) -> usize {
+        self.net.spec().width
+    }
+    #[wasm_bindgen(getter)]
     pub fn channels(&self) -> usize {
         self.net.spec().channels
     }
@@ -320,11 +327,17 @@ impl Model {
         Ok(Randomisation { inner: crate::sanity::Randomisation::new(&self.net, seed).map_err(js_err)? })
     }
 
-    /// The same network with its top `depth` layers re-initialised (sanity check).
+    /// The layers the randomisation re-initialises (those with learned weights), top first.
+    #[wasm_bindgen(getter, js_name = randomisedLayers)]
+    pub fn randomised_layers(&self) -> Vec<String> {
+        crate::sanity::cascade(&self.net)
+    }
+
+    /// The same network with its top `depth` layers of `randomisedLayers` re-initialised (sanity check).
     pub fn randomized(&self, depth: f64, seed: u64) -> Result<Model, JsError> {
-        let depth = whole_number(depth, "depth (layers to randomize)", 0, 4)?;
-        let cnn = self.net.cnn().ok_or_else(|| JsError::new("only the tutorial's networks can be randomised yet"))?;
-        Ok(Model { net: Network::new(randomize_cascade(cnn, depth, seed)) })
+        let layers = crate::sanity::cascade(&self.net).len();
+        let depth = whole_number(depth, "depth (layers to randomize)", 0, layers)?;
+        Ok(Model { net: crate::sanity::randomized(&self.net, depth, seed) })
     }
 }
 
@@ -503,6 +516,13 @@ impl DatasetInfo {
             class_names: k.class_names(),
         }
     }
+}
+
+/// Class names from the bytes of a labels file: a JSON list of strings, or one name a line.
+#[cfg(feature = "onnx")]
+#[wasm_bindgen(js_name = parseLabels)]
+pub fn parse_labels(bytes: &[u8]) -> Result<Vec<String>, JsError> {
+    crate::onnx::parse_labels(bytes).map_err(js_err)
 }
 
 /// Spearman rank correlation of two maps of equal length (ties get their mean rank).

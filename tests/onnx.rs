@@ -90,6 +90,10 @@ fn bad_files_are_refused_by_what_is_wrong() {
     assert!(onnx::import(&whole[..whole.len() / 2], None).is_err(), "a truncated model");
     let err = onnx::import(b"these are my notes, not a model", None).unwrap_err().to_string();
     assert!(err.contains("not an ONNX model") || err.contains("not a model"), "{err}");
+    // GELU, which the TorchScript exporter writes with an Erf: refused by the exporter's node name.
+    let gelu = std::fs::read(format!("{DIR}/unsupported.onnx")).unwrap();
+    let err = onnx::import(&gelu, None).unwrap_err().to_string();
+    assert!(err.starts_with("model: node “/Erf” (Erf): this op is not supported; supported: Conv"), "{err}");
 }
 
 /// The reference input as an H x W x C image (the layout every face of the tool takes).
@@ -173,9 +177,26 @@ fn evaluation_dreams_and_layers_work_on_an_imported_model() {
     assert!(after > before, "{before} -> {after}");
     let e = dream(&net, &DreamOptions { layer: Some("/Relu".into()), filter: 8, ..Default::default() }).unwrap_err();
     assert!(e.to_string().contains("filter must be in 0..7"), "{e}");
-    // The randomisation re-initialises the tutorial's layers only, and says so.
-    let e = saliency::sanity::Randomisation::new(&net, 0).err().unwrap().to_string();
-    assert!(e.contains("tutorial"), "{e}");
+    // The randomisation re-draws every Conv and Gemm, top first; BatchNorm keeps its statistics.
+    let layers = saliency::sanity::cascade(&net);
+    assert_eq!(layers, ["/fc/Gemm", "/head/Conv", "/b/Conv", "/a/Conv", "/dw/Conv", "/stem/Conv"]);
+    let rc = saliency::sanity::Randomisation::new(&net, 0).unwrap();
+    let vanilla = MethodOptions::new("vanilla").unwrap();
+    let c = rc.curve(&image, &vanilla, saliency::postprocess::SignView::Absolute, Default::default()).unwrap();
+    assert_eq!((c.layers.len(), c.cascading.len(), c.independent.len()), (6, 6, 6));
+    assert!(c.cascading.iter().chain(&c.independent).all(|s| s.spearman.is_finite() && s.ssim.is_finite()));
+    let trained = saliency::explain::explain(&net, &image, &vanilla).unwrap();
+    for depth in 1..=6 {
+        let random = saliency::sanity::randomized(&net, depth, 0);
+        let e = saliency::explain::explain(&random, &image, &vanilla).unwrap();
+        assert_ne!(e.logits, trained.logits, "depth {depth}");
+    }
+    // The top layer alone: only the head's logits change, the features stay the trained ones.
+    let top = saliency::sanity::randomized(&net, 1, 0);
+    let (a, b) = (net.trace(&image), top.trace(&image));
+    let n = a.values.len();
+    assert_eq!(a.values[n - 2].data, b.values[n - 2].data);
+    assert_ne!(a.values[n - 1].data, b.values[n - 1].data);
 }
 
 #[test]
@@ -217,7 +238,15 @@ fn a_users_mean_std_and_labels_wrap_the_graph() {
     let want: Vec<f32> = g.iter().enumerate().map(|(i, v)| v / std[i / (h * w)]).collect();
     close("vanilla through the normalisation", &e.raw, &hwc(&r, &want), 1e-5);
     let bad = |o: ModelOptions| load("residual").into_network_with(o).unwrap_err().to_string();
-    assert!(bad(ModelOptions { mean: Some(vec![0.5]), ..Default::default() }).contains("one value per channel (3)"));
+    assert!(
+        bad(ModelOptions { mean: Some(vec![0.5, 0.5]), ..Default::default() }).contains("one value per channel (3)")
+    );
+    // One value stands for every channel.
+    let one = ModelOptions { mean: Some(vec![0.5]), std: Some(vec![0.25]), ..Default::default() };
+    let three = ModelOptions { mean: Some(vec![0.5; 3]), std: Some(vec![0.25; 3]), ..Default::default() };
+    let (a, b) = (load("residual").into_network_with(one).unwrap(), load("residual").into_network_with(three).unwrap());
+    let vanilla = MethodOptions::new("vanilla").unwrap();
+    assert_eq!(explain(&a, &image, &vanilla).unwrap().raw, explain(&b, &image, &vanilla).unwrap().raw);
     assert!(bad(ModelOptions { std: Some(vec![1.0, 0.0, 1.0]), ..Default::default() }).contains("above 0"));
     let two = ModelOptions { class_names: Some(vec!["a".into(), "b".into()]), ..Default::default() };
     assert!(bad(two).contains("2 class names for a model with 5 outputs"));

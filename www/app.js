@@ -2,7 +2,8 @@
 // method menu, parameters, dataset titles and class names come from the Rust registry.
 import { loadColormaps, paintImage } from './colormap.js';
 import { buildControls, setLayers, methodOptions, postOptions, recomputeControls, sanityDepth, showMethodParams, isSigned } from './controls.js';
-import { firstGalleryInput, loadGallery, loadGalleryMeta, renderGallery, setupPad, setupTabs, setupUpload } from './inputs.js';
+import { adaptGallery, firstGalleryInput, loadGallery, loadGalleryMeta, renderGallery, setupPad, setupTabs, setupUpload } from './inputs.js';
+import { layerTable, ownModelLine, parseChannels, readModelFiles, sortModelFiles } from './own-model.js';
 import { engine, lane, pool, state, title } from './state.js';
 import { $, acceptFiles, hideError, setStatus, showError } from './ui.js';
 import { drawBars, exportPng, render, runCompare, showCurves } from './views.js';
@@ -31,7 +32,8 @@ async function ensureModel(key, dataset) {
  * input `pick` chooses (by default the gallery's first image).
  */
 async function switchModel(key, pick = null) {
-  const dataset = key === 'custom' ? state.custom.dataset : key;
+  // The data set whose gallery (resized, for a visitor's model) and titles the inputs use.
+  const dataset = key === 'custom' ? state.custom.dataset : key === 'onnx' ? state.own.gallery : key;
   state.model = key;
   state.dataset = dataset;
   state.input = null;
@@ -40,8 +42,9 @@ async function switchModel(key, pick = null) {
   $('compare-panel').hidden = true;
   document.body.dataset.dataset = dataset;
   $('model-card').replaceChildren(...modelCard(key, dataset));
+  showLayers(state.info[key]);
   // Another data set's thumbs would hand this model images of the wrong shape.
-  if ($('gallery').dataset.dataset !== dataset) {
+  if ($('gallery').dataset.dataset !== galleryId(key, dataset)) {
     $('gallery').replaceChildren();
     $('gallery').setAttribute('aria-busy', 'true');
   }
@@ -54,38 +57,63 @@ async function switchModel(key, pick = null) {
     return;
   }
   if (state.model !== key) return;
+  showLayers(state.info[key]);
   setLayers(state.info[key]);
   refreshDream();
-  setStatus(key === 'custom' ? `Your weights (${state.custom.name}) ready.` : `${title(dataset)} model ready.`);
+  setStatus(readyText());
   if (pick) {
     // A link may name any test image, which needs the whole gallery.
-    if ((await showGallery(dataset)) && state.model === key) pick();
+    if ((await showGallery(key)) && state.model === key) pick();
     return;
   }
   // The first map: of what the visitor drew or dropped while the model loaded, else of the
   // gallery's first image (its description carries it); the gallery's images download after it.
-  const input = state.input ?? firstGalleryInput(meta);
+  // A visitor's model waits for the gallery, which is resized to its input.
+  const input = state.input ?? (key === 'onnx' ? null : firstGalleryInput(meta));
   if (!input) {
-    // A description without its first image (a gallery made by an older `saliency gallery`).
-    if ((await showGallery(dataset)) && state.model === key) $('gallery').querySelector('.thumb')?.click();
+    if ((await showGallery(key)) && state.model === key) $('gallery').querySelector('.thumb')?.click();
     return;
   }
   const shown = nextMap();
   setInput(input);
   await shown;
-  if (state.model === key) await showGallery(dataset);
+  if (state.model === key) await showGallery(key);
 }
 
-/** Downloads (once) and shows the data set's gallery; false if it could not. */
-async function showGallery(dataset) {
+const readyText = () => (state.model === 'custom' ? `Your weights (${state.custom.name}) ready.`
+  : state.model === 'onnx' ? `Your model (${state.own.name}) ready.` : `${title(state.dataset)} model ready.`);
+
+/** What the gallery element shows for model `key`: a data set's images, or them resized. */
+const galleryId = (key, dataset) => {
+  const info = state.info[key];
+  return key === 'onnx' && info ? `${dataset}@${info.width}x${info.height}` : dataset;
+};
+
+/** Downloads (once) and shows the gallery model `key` takes its inputs from (resized to a
+ * visitor's model); false if it could not. */
+async function showGallery(key) {
+  const dataset = state.dataset;
   try {
-    const g = await loadGallery(dataset);
-    if (state.dataset === dataset) renderGallery(g, setInput);
+    let g = await loadGallery(dataset);
+    if (key === 'onnx') {
+      const own = state.own;
+      own.adapted ??= adaptGallery(g, state.info.onnx, state.info.onnx.classNames);
+      g = own.adapted;
+    }
+    if (state.model === key && state.dataset === dataset) renderGallery(g, setInput);
     return true;
   } catch (err) {
-    showError(`Could not load the test images: ${err.message}`, () => showGallery(dataset));
+    showError(`Could not load the test images: ${err.message}`, () => showGallery(key));
     return false;
   }
+}
+
+/** The model's layers under its card (closed until opened). */
+function showLayers(info) {
+  if (!info?.card) return;
+  const [summary, nodes] = layerTable(info.card);
+  $('model-layers-summary').textContent = summary;
+  $('model-layers-body').replaceChildren(...nodes);
 }
 
 /** Waiters for the main lane's next answer (a map or an error). */
@@ -94,6 +122,7 @@ const nextMap = () => new Promise((ok) => mapWaiters.push(ok));
 const mapSettled = () => { for (const ok of mapWaiters.splice(0)) ok(); };
 
 function modelCard(key, dataset) {
+  if (key === 'onnx') return [ownModelLine(state.own.name, state.info.onnx.card)];
   if (key === 'custom') {
     return [`Weights: your weights “${state.custom.name}” (${title(dataset)}-shaped), checked and loaded in this tab; nothing was uploaded.`];
   }
@@ -120,10 +149,59 @@ async function useWeights(file) {
     await switchModel('custom');
   } catch (err) {
     showError(`Could not use “${file.name}” as weights: ${err.message}`);
-    setStatus(state.model === 'custom' ? `Your weights (${state.custom.name}) ready.` : `${title(state.dataset)} model ready.`);
+    setStatus(readyText());
   }
 }
 
+
+/** A visitor's ONNX model (with its .onnx.data and labels files, picked or dropped together),
+ * imported in every worker; a refused file names the problem and leaves the page as it was. */
+async function useModelFiles(files) {
+  const names = files.map((f) => `“${f.name}”`).join(', ');
+  try {
+    const sorted = sortModelFiles(files);
+    const mean = parseChannels($('model-mean').value, 'mean');
+    const std = parseChannels($('model-std').value, 'std');
+    setStatus(`Reading ${names}…`);
+    const payload = await readModelFiles(sorted, mean, std);
+    await loadOwnModel(sorted.model.name, payload);
+  } catch (err) {
+    showError(`Could not use ${names} as a model: ${err.message}`);
+    setStatus(readyText());
+  }
+}
+
+/** Imports a model (`payload` for the workers) and shows it. */
+async function loadOwnModel(name, payload) {
+  setStatus(`Importing “${name}” (the importer loads the first time)…`);
+  document.body.classList.add('loading');
+  let info;
+  try {
+    info = await pool.loadOnnx(payload);
+  } finally {
+    document.body.classList.remove('loading');
+  }
+  state.own = { name, payload, gallery: info.channels === 1 ? 'mnist' : 'cifar10' };
+  forgetDreams('onnx');
+  state.info.onnx = info;
+  hideError();
+  $('onnx-choice').hidden = false;
+  document.querySelector('input[name="dataset"][value="onnx"]').checked = true;
+  await switchModel('onnx');
+}
+
+/** New mean / std for the visitor's model: imported again with them. */
+async function renormalise() {
+  if (!state.own) return;
+  try {
+    const mean = parseChannels($('model-mean').value, 'mean');
+    const std = parseChannels($('model-std').value, 'std');
+    await loadOwnModel(state.own.name, { ...state.own.payload, mean, std });
+  } catch (err) {
+    showError(`Could not apply the normalisation to “${state.own.name}”: ${err.message}`);
+    setStatus(readyText());
+  }
+}
 
 function setInput(input, { keepTarget = false } = {}) {
   // Drawn and uploaded inputs are rounded to 8 bits, as a link carries them: a link's map is then
@@ -133,8 +211,8 @@ function setInput(input, { keepTarget = false } = {}) {
   if (!keepTarget) state.target = null;
   const info = state.info[state.model];
   if (!info) return;
-  paintImage($('prepared'), input.image, info.side, info.channels);
-  $('prepared-caption').textContent = `Model input (${info.side} × ${info.side}${input.note ? `, ${input.note}` : ''})`;
+  paintImage($('prepared'), input.image, info);
+  $('prepared-caption').textContent = `Model input (${info.width} × ${info.height}${input.note ? `, ${input.note}` : ''})`;
   update();
 }
 
@@ -276,6 +354,8 @@ async function main() {
     radio.addEventListener('change', () => radio.checked && switchModel(radio.value));
   }
   acceptFiles($('weights-file'), $('weights-drop'), useWeights);
+  acceptFiles($('model-file'), $('model-drop'), useModelFiles, { all: true });
+  for (const id of ['model-mean', 'model-std']) $(id).addEventListener('change', renormalise);
   setupDream();
   if (!(await openLink(location.hash))) await switchModel(document.querySelector('input[name="dataset"]:checked').value);
   registerOffline();

@@ -37,30 +37,30 @@ export const toUnit = (v, signed) => (signed ? (v + 1) / 2 : v);
 // The painters write straight into the canvas' pixels: a gallery paints ~100 images on load, and
 // an array per pixel made that the page's longest task on a slow phone.
 
-/** Paints an H x W map onto a canvas of that size. */
-export function paintMap(canvas, map, side, cmap, signed) {
-  canvas.width = side;
-  canvas.height = side;
+/** Paints an H x W map onto a canvas of that size (`size`: {width, height}, e.g. a model's info). */
+export function paintMap(canvas, map, { width, height }, cmap, signed) {
+  canvas.width = width;
+  canvas.height = height;
   const ctx = canvas.getContext('2d');
-  const img = ctx.createImageData(side, side);
+  const img = ctx.createImageData(width, height);
   const s = stopsOf(cmap);
-  for (let i = 0; i < side * side; i++) {
+  for (let i = 0; i < width * height; i++) {
     colorInto(img.data, i * 4, s, toUnit(map[i], signed));
     img.data[i * 4 + 3] = 255;
   }
   ctx.putImageData(img, 0, 0);
 }
 
-/** Paints an H x W x C image in [0,1] (grey when C = 1). */
-export function paintImage(canvas, image, side, channels) {
-  canvas.width = side;
-  canvas.height = side;
+/** Paints an H x W x C image in [0,1] (grey when C = 1; `shape`: {width, height, channels}). */
+export function paintImage(canvas, image, { width, height, channels }) {
+  canvas.width = width;
+  canvas.height = height;
   // The overlay reads its pixels back; say so before the first getContext.
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
-  const img = ctx.createImageData(side, side);
+  const img = ctx.createImageData(width, height);
   const d = img.data;
   const grey = channels === 1;
-  for (let i = 0, o = 0; i < side * side; i++, o += 4) {
+  for (let i = 0, o = 0; i < width * height; i++, o += 4) {
     const j = grey ? i : i * 3;
     d[o] = Math.round(image[j] * 255);
     d[o + 1] = Math.round(image[grey ? j : j + 1] * 255);
@@ -71,13 +71,13 @@ export function paintImage(canvas, image, side, channels) {
 }
 
 /** The image with the map laid over it at `opacity`. */
-export function paintOverlay(canvas, image, map, side, channels, cmap, signed, opacity) {
-  paintImage(canvas, image, side, channels);
+export function paintOverlay(canvas, image, map, shape, cmap, signed, opacity) {
+  paintImage(canvas, image, shape);
   const ctx = canvas.getContext('2d');
-  const img = ctx.getImageData(0, 0, side, side);
+  const img = ctx.getImageData(0, 0, shape.width, shape.height);
   const s = stopsOf(cmap);
   const c = [0, 0, 0];
-  for (let i = 0; i < side * side; i++) {
+  for (let i = 0; i < shape.width * shape.height; i++) {
     colorInto(c, 0, s, toUnit(map[i], signed));
     for (let k = 0; k < 3; k++) img.data[i * 4 + k] = Math.round(img.data[i * 4 + k] * (1 - opacity) + c[k] * opacity);
   }

@@ -59,6 +59,24 @@ export function setLayers(info) {
     el.value = keep ?? info.defaultLayer;
     delete el.dataset.wanted;
   }
+  setDepths(info.randomised ?? []);
+}
+
+/** What randomising the top `d` of `layers` (top first) is called: "fc2", "fc2 + fc1",
+ * "fc2, fc1, conv2", "all layers". */
+export function depthName(layers, d) {
+  if (d >= layers.length) return 'all layers';
+  return d === 2 ? `${layers[0]} + ${layers[1]}` : layers.slice(0, d).join(', ');
+}
+
+/** The sanity check's depth menu for a model's randomised layers, keeping the depth chosen (or a
+ * link's) where the model has it, else two layers. */
+function setDepths(layers) {
+  const el = $('depth');
+  const keep = [el.dataset.wanted, el.value].map(Number).find((d) => d >= 1 && d <= layers.length);
+  el.replaceChildren(...layers.map((_, i) => new Option(depthName(layers, i + 1), String(i + 1))));
+  el.value = String(keep ?? Math.min(2, layers.length));
+  delete el.dataset.wanted;
 }
 
 /** The methods whose parameters apply now: the chosen one and, if it wraps another, that one. */

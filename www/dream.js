@@ -22,7 +22,8 @@ export function refreshDream() {
   $('dream-class').replaceChildren(...info.classNames.map((name, c) => new Option(name, String(c))));
   $('dream-class').value = keep && Number(keep) < info.classNames.length ? keep : '3';
   const c = $('dream-canvas');
-  c.width = c.height = info.side;
+  c.width = info.width;
+  c.height = info.height;
   showStart();
 }
 
@@ -46,7 +47,7 @@ async function showStart() {
     }
   }
   if (state.model !== model || Number($('dream-class').value) !== cls || $('dream-start').disabled) return;
-  paintImage($('dream-canvas'), shown.image, info.side, info.channels);
+  paintImage($('dream-canvas'), shown.image, info);
   $('dream-status').textContent = describe(info.classNames[cls], shown);
 }
 
@@ -65,7 +66,7 @@ export function setupDream() {
     status.textContent = 'Dreaming…';
     const show = (r) => {
       if (state.model !== model) return;
-      paintImage($('dream-canvas'), r.image, info.side, info.channels);
+      paintImage($('dream-canvas'), r.image, info);
       status.textContent = describe(name, r);
     };
     try {

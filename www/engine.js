@@ -10,6 +10,7 @@ export class Engine {
     this.onRestart = onRestart;
     this.nextId = 1;
     this.silentRestarts = 0;
+    this.setup = new Map(); // type -> payload of the requests a fresh worker replays (a visitor's model)
     this.start();
   }
 
@@ -35,6 +36,16 @@ export class Engine {
       for (const p of this.pending.values()) p.reject(err);
       this.restart();
     };
+    // A visitor's model lives only in the worker: a fresh one loads it again before anything else.
+    for (const [type, payload] of this.setup) this.worker.postMessage({ id: 0, type, ...payload });
+  }
+
+  /** `call`, and again in every fresh worker after a restart (loading a visitor's model). */
+  remember(type, payload) {
+    const p = this.call(type, payload);
+    // Only what loaded is replayed; a refused file leaves the previous model in place.
+    p.then(() => this.setup.set(type, payload), () => {});
+    return p;
   }
 
   restart() {

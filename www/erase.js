@@ -43,8 +43,8 @@ function apply() {
   const n = count();
   $('erase-reset').disabled = n === 0;
   const image = n ? erasedImage(r.input.image, erase.mask, info.channels) : r.input.image;
-  paintImage($('view-original'), image, info.side, info.channels);
-  paintOverlay($('view-overlay'), image, r.map, info.side, info.channels, $('colormap').value, isSigned(), Number($('opacity').value));
+  paintImage($('view-original'), image, info);
+  paintOverlay($('view-overlay'), image, r.map, info, $('colormap').value, isSigned(), Number($('opacity').value));
   if (n === 0) {
     renderBars(r);
     $('erase-note').textContent = '';
@@ -89,7 +89,7 @@ function setupBrush(canvas) {
     const info = state.info[state.model];
     if (!r || !info) return;
     const rect = canvas.getBoundingClientRect();
-    const pt = [((e.clientX - rect.left) / rect.width) * info.side, ((e.clientY - rect.top) / rect.height) * info.side];
+    const pt = [((e.clientX - rect.left) / rect.width) * info.width, ((e.clientY - rect.top) / rect.height) * info.height];
     const from = last ?? pt;
     last = pt;
     if (erase.result !== r || !erase.mask) erase = { result: r, mask: new Uint8Array(r.map.length) };
@@ -101,8 +101,8 @@ function setupBrush(canvas) {
       const y = from[1] + ((pt[1] - from[1]) * s) / steps;
       for (let i = Math.floor(y - 2); i <= y + 2; i++) {
         for (let j = Math.floor(x - 2); j <= x + 2; j++) {
-          if (i < 0 || j < 0 || i >= info.side || j >= info.side) continue;
-          const p = i * info.side + j;
+          if (i < 0 || j < 0 || i >= info.height || j >= info.width) continue;
+          const p = i * info.width + j;
           if ((i + 0.5 - y) ** 2 + (j + 0.5 - x) ** 2 <= 2.25 && top.has(p) && !erase.mask[p]) { erase.mask[p] = 1; changed = true; }
         }
       }

@@ -1,7 +1,7 @@
 // Where inputs come from: the bundled gallery of test images, the drawing pad, and files that are
 // uploaded, dropped or pasted. Each hands a prepared image to `onInput`.
 import { paintImage } from './colormap.js';
-import { greyFromRGBA, prepareDigit, prepareUpload, rgbFromRGBA } from './prepare.js';
+import { fitDigit, greyFromRGBA, prepareDigit, prepareUpload, resizeImage, rgbFromRGBA } from './prepare.js';
 import { state } from './state.js';
 import { $, acceptFiles, hideError, showError } from './ui.js';
 
@@ -34,21 +34,43 @@ function toImage(bytes) {
   return out;
 }
 
+/** What a gallery's images are: {width, height, channels}. */
+const shapeOf = (g) => g.shape ?? { width: g.meta.side, height: g.meta.side, channels: g.meta.channels };
+
 function galleryImage(g, k) {
-  const per = g.meta.side * g.meta.side * g.meta.channels;
+  const { width, height, channels } = shapeOf(g);
+  const per = width * height * channels;
   return toImage(g.pixels.subarray(k * per, (k + 1) * per));
 }
 
 /** The input a click on the gallery's k-th thumb gives. */
-function galleryInput(meta, image, k) {
-  const index = meta.indices[k];
-  return { image, label: meta.labels[k], name: `test image ${index}`, galleryIndex: index };
+function galleryInput(g, image, k) {
+  const index = g.meta.indices[k];
+  const note = g.shape ? `${g.meta.dataset} test image resized` : undefined;
+  return { image, label: g.labels ? g.labels[k] : g.meta.labels[k], name: `test image ${index}`, galleryIndex: index, note };
 }
 
 /** The gallery's first image as an input, from its description alone; null if it lacks it. */
 export function firstGalleryInput(meta) {
   const per = meta.side * meta.side * meta.channels;
-  return meta.firstImage?.length === per ? galleryInput(meta, toImage(meta.firstImage), 0) : null;
+  return meta.firstImage?.length === per ? galleryInput({ meta }, toImage(meta.firstImage), 0) : null;
+}
+
+/**
+ * A shipped gallery made fit for a visitor's model of `shape` (same channels): every image
+ * resized (area average). True labels only if the model's classes are the data set's own.
+ */
+export function adaptGallery(g, shape, classNames) {
+  const from = shapeOf(g);
+  const n = g.meta.indices.length;
+  const per = shape.width * shape.height * shape.channels;
+  const pixels = new Uint8Array(n * per);
+  for (let k = 0; k < n; k++) {
+    const small = resizeImage(galleryImage(g, k), from.width, from.height, from.channels, shape.width, shape.height);
+    for (let i = 0; i < per; i++) pixels[k * per + i] = Math.round(small[i] * 255);
+  }
+  const same = classNames.length === g.meta.classNames.length && classNames.every((c, i) => c === g.meta.classNames[i]);
+  return { meta: g.meta, pixels, shape, labels: same ? g.meta.labels : g.meta.labels.map(() => null) };
 }
 
 /** The thumbs; the one showing the current input (if any) is marked pressed. */
@@ -56,8 +78,9 @@ export function renderGallery(g, onInput) {
   const root = $('gallery');
   root.replaceChildren();
   root.removeAttribute('aria-busy');
-  root.dataset.dataset = g.meta.dataset;
-  const { side, channels, classNames } = g.meta;
+  root.dataset.dataset = g.shape ? `${g.meta.dataset}@${g.shape.width}x${g.shape.height}` : g.meta.dataset;
+  const shape = shapeOf(g);
+  const { classNames } = g.meta;
   const unpainted = [];
   g.meta.indices.forEach((index, k) => {
     const label = g.meta.labels[k];
@@ -66,11 +89,12 @@ export function renderGallery(g, onInput) {
     b.className = 'thumb';
     b.dataset.index = index;
     b.setAttribute('aria-pressed', String(state.input?.galleryIndex === index));
-    b.setAttribute('aria-label', `Test image ${index}, true label ${classNames[label]}`);
+    const truth = g.labels && g.labels[k] == null ? `a ${g.meta.dataset} ${classNames[label]}` : `true label ${classNames[label]}`;
+    b.setAttribute('aria-label', `Test image ${index}, ${truth}`);
     const c = document.createElement('canvas');
     c.className = 'pixelated';
-    c.width = side;
-    c.height = side;
+    c.width = shape.width;
+    c.height = shape.height;
     unpainted.push([c, k]);
     const cap = document.createElement('span');
     cap.textContent = classNames[label];
@@ -78,7 +102,7 @@ export function renderGallery(g, onInput) {
     b.addEventListener('click', () => {
       root.querySelectorAll('.thumb[aria-pressed="true"]').forEach((t) => t.setAttribute('aria-pressed', 'false'));
       b.setAttribute('aria-pressed', 'true');
-      onInput(galleryInput(g.meta, galleryImage(g, k), k));
+      onInput(galleryInput(g, galleryImage(g, k), k));
     });
     root.append(b);
   });
@@ -91,7 +115,7 @@ let galleryRender = 0;
 function paintThumbs(g, thumbs, render, from = 0) {
   if (render !== galleryRender) return;
   const end = Math.min(thumbs.length, from + 25);
-  for (const [c, k] of thumbs.slice(from, end)) paintImage(c, galleryImage(g, k), g.meta.side, g.meta.channels);
+  for (const [c, k] of thumbs.slice(from, end)) paintImage(c, galleryImage(g, k), shapeOf(g));
   if (end < thumbs.length) setTimeout(() => paintThumbs(g, thumbs, render, end), 0);
 }
 
@@ -112,18 +136,24 @@ export function setupPad(onInput) {
   /** Hands the pad's digit on; `live` while the pen is down (the page previews a fast map then). */
   const send = (live) => {
     frame = 0;
+    const shape = state.info[state.model];
+    if (!shape) return;
     const data = ctx.getImageData(0, 0, pad.width, pad.height).data;
     let image;
-    if (state.dataset === 'mnist') {
+    let note = 'drawn, prepared like MNIST';
+    if (shape.channels === 1) {
       image = prepareDigit(greyFromRGBA(data, pad.width * pad.height), pad.width, pad.height);
       if (!image) return;
+      image = fitDigit(image, shape);
     } else {
-      const small = new OffscreenCanvas(32, 32).getContext('2d');
+      // A colour model gets the drawing in grey, resized to its input.
+      const small = new OffscreenCanvas(shape.width, shape.height).getContext('2d');
       small.imageSmoothingQuality = 'high';
-      small.drawImage(pad, 0, 0, 32, 32);
-      image = rgbFromRGBA(small.getImageData(0, 0, 32, 32).data, 1024);
+      small.drawImage(pad, 0, 0, shape.width, shape.height);
+      image = rgbFromRGBA(small.getImageData(0, 0, shape.width, shape.height).data, shape.width * shape.height);
+      note = 'drawn, in grey';
     }
-    onInput({ image, label: null, name: 'drawing', note: 'drawn, prepared like MNIST', drawing: session, live });
+    onInput({ image, label: null, name: 'drawing', note, drawing: session, live });
   };
   // While drawing, one update per animation frame however many pointer events it brings.
   const schedule = () => { if (!frame) frame = requestAnimationFrame(() => send(true)); };
@@ -165,7 +195,9 @@ export function setupPad(onInput) {
 export function setupUpload(onInput) {
   const use = async (file) => {
     try {
-      const { image, note } = await prepareUpload(file, state.dataset);
+      const shape = state.info[state.model];
+      if (!shape) throw new Error('the model is still loading; try again in a moment');
+      const { image, note } = await prepareUpload(file, shape);
       hideError();
       onInput({ image, label: null, name: file.name || 'pasted image', note });
     } catch (err) {

@@ -21,7 +21,7 @@ export class Pool {
     this.engines = engines;
     this.wanted = Math.max(1, Math.min(MAX_WORKERS, Math.floor(size) || 1));
     this.onRestart = onRestart;
-    this.weights = null; // a visitor's own weights, sent to every worker that joins
+    this.setup = new Map(); // type -> payload of what every worker loads (a visitor's weights or model)
     this.registryPromise = null;
   }
 
@@ -48,7 +48,7 @@ export class Pool {
     while (this.engines.length < want) {
       const e = new Engine(this.onRestart);
       this.engines.push(e);
-      joined.push(this.weights ? e.call('loadWeights', { bytes: this.weights }) : e.call('registry'));
+      joined.push(...[...this.setup].map(([type, payload]) => e.remember(type, payload)), e.call('registry'));
     }
     await Promise.all(joined);
   }
@@ -59,9 +59,20 @@ export class Pool {
   }
 
   /** A visitor's safetensors file, loaded as 'custom' in every worker. */
-  async loadWeights(bytes) {
-    const results = await Promise.all(this.engines.map((e) => e.call('loadWeights', { bytes })));
-    this.weights = bytes;
+  loadWeights(bytes) {
+    return this.everywhere('loadWeights', { bytes });
+  }
+
+  /** A visitor's ONNX model ({model, data?, labels?, mean?, std?} bytes and numbers), loaded as
+   * 'onnx' in every worker (in parallel: a file one refuses, all refuse). */
+  loadOnnx(files) {
+    return this.everywhere('loadOnnx', files);
+  }
+
+  /** The same request in every worker now and in every worker that joins later. */
+  async everywhere(type, payload) {
+    const results = await Promise.all(this.engines.map((e) => e.remember(type, payload)));
+    this.setup.set(type, payload);
     return results[0];
   }
 

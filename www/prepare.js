@@ -29,6 +29,20 @@ export function resample(src, w, h, ow, oh) {
   return out;
 }
 
+/** A w x h x c image (channel last) resized to ow x oh, each channel by `resample`. */
+export function resizeImage(image, w, h, c, ow, oh) {
+  checkSize(w, h, (image?.length ?? 0) / c, 'resizeImage');
+  if (w === ow && h === oh) return Float32Array.from(image.subarray(0, w * h * c), unit);
+  const out = new Float32Array(ow * oh * c);
+  const plane = new Float32Array(w * h);
+  for (let k = 0; k < c; k++) {
+    for (let i = 0; i < w * h; i++) plane[i] = image[i * c + k];
+    const small = resample(plane, w, h, ow, oh);
+    for (let i = 0; i < ow * oh; i++) out[i * c + k] = small[i];
+  }
+  return out;
+}
+
 function checkSize(w, h, length, what) {
   if (!Number.isInteger(w) || !Number.isInteger(h) || w < 1 || h < 1) throw new Error(`${what}: size ${w} × ${h} is not a positive whole number of pixels`);
   if (!(length >= w * h)) throw new Error(`${what}: ${length} values for ${w} × ${h} pixels`);
@@ -89,24 +103,33 @@ export function rgbFromRGBA(data, n) {
   return out;
 }
 
+/** MNIST's 28 x 28 digit (prepareDigit) resized to a one-channel model's {width, height}. */
+export function fitDigit(digit, { width, height }) {
+  return width === 28 && height === 28 ? digit : resizeImage(digit, 28, 28, 1, width, height);
+}
+
 /**
- * The pixel half of an upload, after the browser has drawn it onto a side x side canvas: RGB
- * for CIFAR-10, or MNIST's digit recipe (dark-on-light inverted, faint background dropped).
+ * The pixel half of an upload, after the browser has drawn it onto a w x h canvas: RGB for a
+ * colour model, or MNIST's digit recipe (dark-on-light inverted, faint background dropped,
+ * scaled into 20 x 20 of 28 x 28 and resized to the model's input) for a grey one. `shape` is the
+ * model's {width, height, channels}; the canvas is that size for a colour model.
  */
-export function prepareRGBA(data, side, dataset) {
-  checkSize(side, side, (data?.length ?? 0) / 4, 'prepareRGBA');
-  if (dataset !== 'mnist') return { image: rgbFromRGBA(data, side * side), note: `centre-cropped and resized to ${side} × ${side}` };
-  let grey = greyFromRGBA(data, side * side);
+export function prepareRGBA(data, w, h, shape) {
+  checkSize(w, h, (data?.length ?? 0) / 4, 'prepareRGBA');
+  if (shape.channels !== 1) return { image: rgbFromRGBA(data, w * h), note: `centre-cropped and resized to ${w} × ${h}` };
+  let grey = greyFromRGBA(data, w * h);
   // MNIST digits are light ink on black: invert a dark-on-light picture (judged by its border).
   let border = 0, count = 0;
-  for (let i = 0; i < side; i++) for (const j of [0, side - 1]) { border += grey[i * side + j] + grey[j * side + i]; count += 2; }
+  for (let x = 0; x < w; x++) for (const y of [0, h - 1]) { border += grey[y * w + x]; count++; }
+  for (let y = 0; y < h; y++) for (const x of [0, w - 1]) { border += grey[y * w + x]; count++; }
   const inverted = border / count > 0.5;
   if (inverted) grey = grey.map((v) => 1 - v);
   // Suppress faint background so the bounding box hugs the ink.
   grey = grey.map((v) => (v < 0.25 ? 0 : v));
-  const digit = prepareDigit(grey, side, side);
+  const digit = prepareDigit(grey, w, h);
   if (!digit) throw new Error('no digit found in the image (it looks blank)');
-  return { image: digit, note: inverted ? 'inverted, scaled to 20 × 20 and centred by mass' : 'scaled to 20 × 20 and centred by mass' };
+  const resized = shape.width === 28 && shape.height === 28 ? '' : `, resized to ${shape.width} × ${shape.height}`;
+  return { image: fitDigit(digit, shape), note: `${inverted ? 'inverted, ' : ''}scaled to 20 × 20 and centred by mass${resized}` };
 }
 
 export const MAX_PIXELS = 50_000_000;
@@ -161,10 +184,11 @@ export function sniffImage(bytes) {
 }
 
 /**
- * Decodes a File/Blob with the browser and prepares it for the model: centre-cropped, resized to
- * 32 x 32 RGB (CIFAR-10) or made into an MNIST-style digit. Throws an Error naming the problem.
+ * Decodes a File/Blob with the browser and prepares it for a model of `shape` ({width, height,
+ * channels}): centre-cropped and resized (colour), or made into an MNIST-style digit (grey).
+ * Throws an Error naming the problem.
  */
-export async function prepareUpload(blob, dataset) {
+export async function prepareUpload(blob, shape) {
   const name = blob?.name ? `“${blob.name}”` : 'the file';
   if (!blob || blob.size === 0) throw new Error(`${name} is empty (0 bytes)`);
   if (blob.size > MAX_BYTES) throw new Error(`${name} is too large (${(blob.size / 1048576).toFixed(0)} MB; at most ${MAX_BYTES / 1048576} MB)`);
@@ -188,19 +212,22 @@ export async function prepareUpload(blob, dataset) {
     bitmap.close();
     throw new Error(`${name} has an unusable size (${w} × ${h} pixels; at most ${MAX_PIXELS / 1e6} megapixels)`);
   }
-  const side = Math.min(w, h);
-  const sx = (w - side) / 2, sy = (h - side) / 2;
+  // Centre-cropped to the model's aspect (a digit to a square: the recipe then fits it).
+  const grey = shape.channels === 1;
+  const aspect = grey ? 1 : shape.width / shape.height;
+  const cw = Math.min(w, h * aspect), ch = cw / aspect;
+  const sx = (w - cw) / 2, sy = (h - ch) / 2;
   const work = 112; // intermediate resolution for the digit recipe
-  const target = dataset === 'mnist' ? work : 32;
-  const canvas = new OffscreenCanvas(target, target);
+  const [tw, th] = grey ? [work, work] : [shape.width, shape.height];
+  const canvas = new OffscreenCanvas(tw, th);
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
   ctx.imageSmoothingEnabled = true;
   ctx.imageSmoothingQuality = 'high';
-  ctx.drawImage(bitmap, sx, sy, side, side, 0, 0, target, target);
+  ctx.drawImage(bitmap, sx, sy, cw, ch, 0, 0, tw, th);
   bitmap.close();
   let prepared;
   try {
-    prepared = prepareRGBA(ctx.getImageData(0, 0, target, target).data, target, dataset);
+    prepared = prepareRGBA(ctx.getImageData(0, 0, tw, th).data, tw, th, shape);
   } catch (err) {
     throw new Error(`${name}: ${err.message}`);
   }

@@ -90,8 +90,15 @@ export function applyControls(s, showMethodParams) {
 let shownInput = null; // the input of the current history entry
 
 /** Writes the state into the URL: a new entry for a new input, else the same entry updated. */
+/** A visitor's own weights or model never leave the tab, so no link can carry them. */
+const ownNetwork = () => state.model === 'custom' || state.model === 'onnx';
+
 export function syncUrl() {
-  if (!state.input || state.model === 'custom') return;
+  if (ownNetwork()) {
+    $('share-link').value = '';
+    return;
+  }
+  if (!state.input) return;
   const hash = encodeState();
   const url = `${location.pathname}${location.search}${hash}`;
   const same = shownInput === state.input || (shownInput?.drawing != null && shownInput.drawing === state.input.drawing);
@@ -104,6 +111,10 @@ export function syncUrl() {
 export const markShown = () => { shownInput = state.input; };
 
 export async function copyLink() {
+  if (ownNetwork()) {
+    setStatus(`A link cannot carry your ${state.model === 'onnx' ? 'model' : 'weights'}: they never leave this tab. Links open the shipped MNIST and CIFAR-10 models.`);
+    return;
+  }
   syncUrl();
   const url = location.href;
   $('share-link').value = url;

@@ -5,8 +5,9 @@ import { setStatus } from './ui.js';
 
 export const state = {
   dataset: 'mnist', // what the inputs are shaped for
-  model: 'mnist', // which weights explain them: 'mnist', 'cifar10', or 'custom' (a visitor's file)
+  model: 'mnist', // which network explains them: 'mnist', 'cifar10', 'custom' (a visitor's weights) or 'onnx' (their model)
   custom: null, // {name, dataset} of a visitor's weights once loaded
+  own: null, // {name, files, gallery} of a visitor's ONNX model ('onnx') once loaded
   registry: [], // the methods, from Rust (registry())
   datasets: {}, // id -> {title, side, channels, classNames}, from Rust (datasets())
   info: {}, // model key -> model info once its weights are loaded
@@ -33,4 +34,6 @@ export const lane = new LatestLane();
 export const compareLane = new LatestLane();
 
 export const title = (dataset) => state.datasets[dataset]?.title ?? dataset;
+/** What the figures call the network shown: the data set's title, or the visitor's model file. */
+export const modelTitle = () => (state.model === 'onnx' ? `“${state.own?.name}”` : title(state.dataset));
 export const methodName = (id) => state.registry.find((m) => m.id === id)?.name ?? id;

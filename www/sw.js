@@ -2,7 +2,7 @@
 // scripts/sw-manifest.mjs in sw-manifest.js) are cached together on install and served from that
 // cache; a new build has a new version, so its worker caches the new set and deletes the old.
 importScripts('sw-manifest.js');
-const { version, files } = self.BUILD;
+const { version, files, onDemand = [] } = self.BUILD;
 const CACHE = `saliency-${version}`;
 
 self.addEventListener('install', (event) => {
@@ -21,5 +21,14 @@ self.addEventListener('fetch', (event) => {
   if (req.method !== 'GET' || new URL(req.url).origin !== self.location.origin) return;
   // The build's own files come from its cache (one consistent set of HTML, JS and WASM); anything
   // else (a link's fragment never reaches here) goes to the network.
-  event.respondWith(caches.match(req, { cacheName: CACHE, ignoreSearch: true }).then((hit) => hit ?? fetch(req)));
+  const path = new URL(req.url).pathname;
+  const later = onDemand.some((f) => path.endsWith(`/${f}`));
+  event.respondWith(caches.match(req, { cacheName: CACHE, ignoreSearch: true }).then((hit) => hit ?? fetch(req).then((res) => {
+    // The importer (and the example model) join this build's cache the first time they are used.
+    if (later && res.ok) {
+      const copy = res.clone();
+      caches.open(CACHE).then((c) => c.put(req, copy));
+    }
+    return res;
+  })));
 });

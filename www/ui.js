@@ -16,15 +16,19 @@ export function hideError() {
   $('error').hidden = true;
 }
 
-/** Hands `use` the file chosen in `input` or dropped on `zone` (highlighted while dragged over). */
-export function acceptFiles(input, zone, use) {
-  input.addEventListener('change', (e) => { const f = e.target.files?.[0]; if (f) use(f); e.target.value = ''; });
+/** Hands `use` the file chosen in `input` or dropped on `zone` (highlighted while dragged over);
+ * with `all`, every file picked or dropped together, as an array. */
+export function acceptFiles(input, zone, use, { all = false } = {}) {
+  const hand = (list) => {
+    const files = [...(list ?? [])];
+    if (files.length) use(all ? files : files[0]);
+  };
+  input.addEventListener('change', (e) => { hand(e.target.files); e.target.value = ''; });
   zone.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.add('over'); });
   zone.addEventListener('dragleave', () => zone.classList.remove('over'));
   zone.addEventListener('drop', (e) => {
     e.preventDefault();
     zone.classList.remove('over');
-    const f = e.dataTransfer?.files?.[0];
-    if (f) use(f);
+    hand(e.dataTransfer?.files);
   });
 }

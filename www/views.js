@@ -1,8 +1,8 @@
 // What the page shows of a result: the class bars, the figure (original, map, overlay), the
 // sanity view, the compare-all grid, and the exported PNG.
 import { paintColorbar, paintImage, paintMap, paintOverlay } from './colormap.js';
-import { isSigned, methodOptions, postOptions } from './controls.js';
-import { compareLane, engine, methodName, pool, state, title } from './state.js';
+import { depthName, isSigned, methodOptions, postOptions } from './controls.js';
+import { compareLane, engine, methodName, modelTitle, pool, state } from './state.js';
 import { $, showError } from './ui.js';
 import { evalOptions, placeholderEvidence, renderAgreement, renderFaithfulness, runRandomisation, scoreCaptions } from './evaluation.js';
 import { refreshErase } from './erase.js';
@@ -52,23 +52,23 @@ export async function render(onTarget) {
   const r = state.result;
   const info = state.info[state.model];
   if (!r || !info) return;
-  const { side, channels, classNames } = info;
+  const { classNames } = info;
   const cmap = $('colormap').value;
   const signed = isSigned();
   const method = methodName(r.request.options.method);
   renderBars(r, info, r.input.label, onTarget);
-  const figure = `${title(state.dataset)} target = ${classNames[r.target]}`;
+  const figure = `${modelTitle()} target = ${classNames[r.target]}`;
   $('figure-title').textContent = figure;
   for (const [id, what] of [['view-original', 'Input image'], ['view-heatmap', 'Saliency map'], ['view-overlay', 'Saliency overlay']]) {
     $(id).setAttribute('role', 'img');
     $(id).setAttribute('aria-label', `${what}, ${figure}, ${method}`);
   }
-  paintImage($('view-original'), r.input.image, side, channels);
-  paintMap($('view-heatmap'), r.map, side, cmap, signed);
+  paintImage($('view-original'), r.input.image, info);
+  paintMap($('view-heatmap'), r.map, info, cmap, signed);
   // What the shown map belongs to, for anyone (or any test) checking it matches the controls.
   Object.assign($('view-heatmap').dataset, { dataset: state.dataset, method: r.request.options.method, input: r.input.name });
   document.body.dataset.mapsShown = Number(document.body.dataset.mapsShown ?? 0) + 1;
-  paintOverlay($('view-overlay'), r.input.image, r.map, side, channels, cmap, signed, Number($('opacity').value));
+  paintOverlay($('view-overlay'), r.input.image, r.map, info, cmap, signed, Number($('opacity').value));
   paintColorbar($('colorbar'), cmap);
   $('cb-min').textContent = signed ? '−1' : '0';
   $('cb-max').textContent = '1';
@@ -85,10 +85,10 @@ export async function render(onTarget) {
     let [a, b] = [r.map, r.sanity.map];
     if ($('shared').checked) [a, b] = await sharedMaps([r.reduced, r.sanity.reduced], r.request.post);
     if (state.result !== r) return; // a newer map arrived meanwhile and drew itself
-    paintMap($('sanity-trained'), a, side, cmap, signed);
-    paintMap($('sanity-random'), b, side, cmap, signed);
+    paintMap($('sanity-trained'), a, info, cmap, signed);
+    paintMap($('sanity-random'), b, info, cmap, signed);
     const depth = r.request.sanityDepth;
-    $('sanity-caption').textContent = `Randomized ${['', 'fc2', 'fc2 + fc1', 'fc2, fc1, conv2', 'all layers'][depth]}`;
+    $('sanity-caption').textContent = `Randomized ${depthName(info.randomised, depth)}`;
     $('sanity-note').textContent = `Spearman rank correlation with the trained model's map: ${r.sanity.correlation.toFixed(2)}. A method that explains what the network learned should change a lot.`;
   }
 }
@@ -110,10 +110,11 @@ function compareFigure(method, x = null, map = null, score = null) {
   fig.classList.toggle('pending', !x);
   const c = document.createElement('canvas');
   c.className = 'pixelated';
-  c.width = c.height = info.side;
+  c.width = info.width;
+  c.height = info.height;
   c.setAttribute('role', 'img');
   c.setAttribute('aria-label', `${methodName(method)} map${x ? '' : ' (computing)'}`);
-  if (x) paintMap(c, map, info.side, $('colormap').value, isSigned());
+  if (x) paintMap(c, map, info, $('colormap').value, isSigned());
   const cap = document.createElement('figcaption');
   const name = document.createElement('span');
   name.className = 'name';
@@ -165,12 +166,12 @@ export function exportPng() {
   const r = state.result;
   const info = state.info[state.model];
   if (!r || !info) return;
-  const scale = Math.floor(224 / info.side);
-  const panel = info.side * scale;
+  const scale = Math.max(1, Math.floor(224 / Math.max(info.width, info.height)));
+  const [pw, ph] = [info.width * scale, info.height * scale];
   const m = 16;
   const out = document.createElement('canvas');
-  out.width = 4 * m + 3 * panel;
-  out.height = m + 36 + 20 + panel + 40;
+  out.width = 4 * m + 3 * pw;
+  out.height = m + 36 + 20 + ph + 40;
   const ctx = out.getContext('2d');
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, out.width, out.height);
@@ -181,18 +182,18 @@ export function exportPng() {
   ctx.font = '13px system-ui, sans-serif';
   ctx.imageSmoothingEnabled = false;
   ['view-original', 'view-heatmap', 'view-overlay'].forEach((id, i) => {
-    const x = m + i * (panel + m);
-    ctx.fillText(['Original image', 'Saliency map', 'Overlay'][i], x + panel / 2, m + 48);
-    ctx.drawImage($(id), x, m + 56, panel, panel);
+    const x = m + i * (pw + m);
+    ctx.fillText(['Original image', 'Saliency map', 'Overlay'][i], x + pw / 2, m + 48);
+    ctx.drawImage($(id), x, m + 56, pw, ph);
   });
-  const y = m + 56 + panel + 12;
-  ctx.drawImage($('colorbar'), m + panel + m, y, panel, 12);
+  const y = m + 56 + ph + 12;
+  ctx.drawImage($('colorbar'), m + pw + m, y, pw, 12);
   ctx.textAlign = 'left';
   ctx.fillText(`${methodName(r.request.options.method)} · ${$('cb-min').textContent} … 1`, m, y + 11);
   out.toBlob((blob) => {
     const a = document.createElement('a');
     a.href = URL.createObjectURL(blob);
-    a.download = `saliency-${state.dataset}-${r.request.options.method}-${info.classNames[r.target]}.png`;
+    a.download = `saliency-${state.model === 'onnx' ? 'model' : state.dataset}-${r.request.options.method}-${info.classNames[r.target]}.png`;
     document.body.append(a);
     a.click();
     a.remove();

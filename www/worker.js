@@ -1,9 +1,20 @@
 // All computation happens here, off the main thread: the page never freezes, even during
 // SmoothGrad or IG. Messages: {id, type, ...} in, {id, ok, result | error} out.
+import { resizeImage } from './prepare.js';
 import init, { Dream, Model, agreement, datasets, lastPanic, methods, normalizeMap, rankCorrelation, reduceChannels, registry, toMap } from './pkg/saliency.js';
 
 const ready = init(); // streaming compile of pkg/saliency_bg.wasm
-const models = new Map(); // model key ('mnist', 'cifar10', or 'custom' for a visitor's weights) -> Model
+const models = new Map(); // model key ('mnist', 'cifar10', 'custom' for a visitor's weights, 'onnx' for their model) -> Model
+// The importer build (pkg-onnx): a second module, fetched the first time a visitor loads a model.
+// Its Model and Dream belong to its own WASM memory, so a model keeps the module it came from.
+let importer = null;
+const libraries = new Map(); // model key -> the module its Model came from (absent: ./pkg)
+function loadImporter() {
+  importer ??= import('./pkg-onnx/saliency.js').then(async (lib) => { await lib.default(); return lib; });
+  importer.catch(() => { importer = null; }); // a failed download is retried by the next load
+  return importer;
+}
+const dreamOf = (key) => libraries.get(key)?.Dream ?? Dream;
 const randomized = new Map(); // `${key}/${depth}` -> Model
 const randomisations = new Map(); // model key -> Randomisation (the model's eight randomised copies)
 
@@ -25,19 +36,19 @@ function download(key) {
 
 const loading = new Map(); // model key -> Promise of its Model while it loads
 
-/** The shipped model `key`; requests that arrive while it loads share the one instance. */
+/** The model `key` (a shipped one is fetched); requests that arrive while it loads share the one instance. */
 async function loadModel(key) {
   if (models.has(key)) return models.get(key);
+  if (loading.has(key)) return loading.get(key);
   if (key === 'custom') throw new Error('no weights of your own are loaded (use "Load weights…")');
-  if (!loading.has(key)) {
-    const model = download(key).then((bytes) => {
-      downloads.delete(key); // the model holds them now
-      return install(key, new Model(bytes, key));
-    });
-    loading.set(key, model);
-    model.then(() => loading.delete(key), () => loading.delete(key));
-  }
-  return loading.get(key);
+  if (key === 'onnx') throw new Error('no model of your own is loaded (use "Load model…")');
+  const model = download(key).then((bytes) => {
+    downloads.delete(key); // the model holds them now
+    return install(key, new Model(bytes, key));
+  });
+  loading.set(key, model);
+  model.then(() => loading.delete(key), () => loading.delete(key));
+  return model;
 }
 
 /** Keeps a freshly loaded model under `key`, replacing (and freeing) what was there. */
@@ -49,11 +60,13 @@ function install(key, model) {
   randomisations.delete(key);
   chanceLines.clear();
   models.set(key, model);
+  libraries.delete(key);
   return model;
 }
 
 const describe = (m) => ({
-  dataset: m.dataset, side: m.side, channels: m.channels, classNames: m.classNames, layers: m.layers, defaultLayer: m.defaultLayer,
+  dataset: m.dataset, side: m.side, height: m.height, width: m.width, channels: m.channels, classNames: m.classNames,
+  layers: m.layers, defaultLayer: m.defaultLayer, randomised: m.randomisedLayers,
 });
 
 function randomModel(key, depth) {
@@ -62,23 +75,50 @@ function randomModel(key, depth) {
   return randomized.get(k);
 }
 
-const galleries = new Map(); // dataset -> Float32Array of the bundled test images
+const galleries = new Map(); // dataset -> Promise of {meta, pixels} of the bundled test images
 
 let methodList = null;
 /** The registry's methods, built once: every map asks. */
 const methodInfo = () => (methodList ??= registry());
 
-/** Methods that draw baselines from data (expected gradients) get the bundled gallery. */
+/** The bundled gallery of `dataset` as H x W x C images in [0, 1], one after the other, with its
+ * description. */
+async function gallery(dataset) {
+  if (!galleries.has(dataset)) {
+    const images = (async () => {
+      const [meta, bin] = await Promise.all(['json', 'bin'].map(async (ext) => {
+        const res = await fetch(`gallery/${dataset}.${ext}`);
+        if (!res.ok) throw new Error(`could not fetch the reference images (HTTP ${res.status})`);
+        return ext === 'json' ? res.json() : new Uint8Array(await res.arrayBuffer());
+      }));
+      return { meta, pixels: Float32Array.from(bin, (v) => v / 255) };
+    })();
+    images.catch(() => galleries.delete(dataset));
+    galleries.set(dataset, images);
+  }
+  return galleries.get(dataset);
+}
+
+/** Methods that draw baselines from data (expected gradients) get the bundled gallery: a shipped
+ * model its own, a visitor's model the one with its channel count, resized to its input. */
 async function withReferences(model, options) {
   const info = methodInfo().find((m) => m.id === options.method);
   if (!info?.params.some((p) => p.key === 'references') || options.references) return options;
-  if (!galleries.has(model.dataset)) {
-    const res = await fetch(`gallery/${model.dataset}.bin`);
-    if (!res.ok) throw new Error(`could not fetch the reference images (HTTP ${res.status})`);
-    galleries.set(model.dataset, Float32Array.from(new Uint8Array(await res.arrayBuffer()), (v) => v / 255));
+  if (model.dataset) return { ...options, references: (await gallery(model.dataset)).pixels };
+  const key = `${model.channels}@${model.width}x${model.height}`;
+  if (!resizedGalleries.has(key)) {
+    const { meta, pixels } = await gallery(model.channels === 1 ? 'mnist' : 'cifar10');
+    const per = meta.side * meta.side * meta.channels;
+    const out = new Float32Array(meta.count * model.width * model.height * model.channels);
+    for (let k = 0; k < meta.count; k++) {
+      const image = resizeImage(pixels.subarray(k * per, (k + 1) * per), meta.side, meta.side, meta.channels, model.width, model.height);
+      out.set(image, k * image.length);
+    }
+    resizedGalleries.set(key, out);
   }
-  return { ...options, references: galleries.get(model.dataset) };
+  return { ...options, references: resizedGalleries.get(key) };
 }
+const resizedGalleries = new Map(); // `${channels}@${w}x${h}` -> the gallery resized
 
 /** Raw attribution plus the reduced (pre-normalisation) and final maps. `parts` (a pool's
  * shares of a splittable method, from explainPart) are summed instead of computing the map here. */
@@ -122,7 +162,7 @@ const handlers = {
   /** Activation maximisation, a few steps at a time: each chunk's image goes to the page. */
   async dream({ id, dataset, options }) {
     const model = await loadModel(dataset);
-    const d = new Dream(model, options);
+    const d = new (dreamOf(dataset))(model, options);
     const run = { stop: false };
     if (dreaming) dreaming.stop = true;
     dreaming = run;
@@ -142,7 +182,7 @@ const handlers = {
   /** The dream's seeded starting noise, before any step: what the dream panel shows until Dream. */
   async dreamStart({ dataset, options }) {
     const model = await loadModel(dataset);
-    const d = new Dream(model, options);
+    const d = new (dreamOf(dataset))(model, options);
     try {
       return { image: d.image, step: 0, probability: model.predict(d.image)[options.class] };
     } finally {
@@ -162,6 +202,33 @@ const handlers = {
   /** A visitor's own safetensors file: checked by the same loader as the CLI's --weights. */
   async loadWeights({ bytes }) {
     return describe(install('custom', new Model(bytes)));
+  },
+  /** A visitor's ONNX model: its bytes, its `.data` file's (if its weights are there), a labels
+   * file's, and their per-channel mean / std; checked and imported by the importer build. */
+  async loadOnnx({ model, data, labels, mean, std }) {
+    // Requests for the model that arrive while it loads wait for it (loadModel).
+    const loaded = (async () => {
+      const lib = await loadImporter();
+      try {
+        const classNames = labels ? lib.parseLabels(labels) : undefined;
+        const m = lib.Model.fromOnnx(model, data ?? undefined, { classNames, mean, std });
+        install('onnx', m);
+        libraries.set('onnx', lib);
+        return m;
+      } catch (err) {
+        // A panic in the importer leaves its instance spent: start it afresh next time.
+        const panic = lib.lastPanic();
+        if (panic) { importer = null; throw new Error(`internal error: ${panic}`); }
+        throw err;
+      }
+    })();
+    loading.set('onnx', loaded);
+    try {
+      const m = await loaded;
+      return { ...describe(m), card: m.modelCard() };
+    } finally {
+      if (loading.get('onnx') === loaded) loading.delete('onnx');
+    }
   },
   async explain({ dataset, image, options: asked, post, sanityDepth, evaluation, parts }) {
     const model = await loadModel(dataset);
@@ -246,7 +313,7 @@ self.onmessage = async ({ data }) => {
     }
     await ready;
     // An instance that has panicked is never used again, whatever called into it.
-    const earlier = lastPanic();
+    const earlier = lastPanic() ?? libraries.get(data.dataset)?.lastPanic();
     if (earlier) throw new WebAssembly.RuntimeError(earlier);
     const handler = handlers[type];
     if (!handler) throw new Error(`unknown request '${type}'`);
@@ -256,7 +323,7 @@ self.onmessage = async ({ data }) => {
     // A Rust panic surfaces as a trap ("unreachable"); report its message, and tell the page
     // this instance is spent so it starts a fresh worker.
     let panic = null;
-    try { panic = lastPanic(); } catch { /* the module never loaded */ }
+    try { panic = lastPanic() ?? libraries.get(data.dataset)?.lastPanic(); } catch { /* the module never loaded */ }
     const message = panic ? `internal error: ${panic}` : (err?.message ?? String(err));
     self.postMessage({ id, ok: false, error: message, fatal: Boolean(panic) || err instanceof WebAssembly.RuntimeError });
   }

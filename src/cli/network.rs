@@ -25,7 +25,8 @@ pub struct NetworkArgs {
     #[arg(long, requires = "model")]
     pub labels: Option<PathBuf>,
     /// Per-channel mean the model's training subtracted from [0, 1] pixels, e.g. 0.485,0.456,0.406
-    /// (applied before the graph; gradients stay with respect to the pixels).
+    /// or one value for every channel (applied before the graph; gradients stay with respect to
+    /// the pixels).
     #[arg(long, requires = "model", value_delimiter = ',')]
     pub mean: Option<Vec<f32>>,
     /// Per-channel standard deviation the pixels were divided by, e.g. 0.229,0.224,0.225.

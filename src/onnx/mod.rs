@@ -80,7 +80,15 @@ pub fn import(model: &[u8], data: Option<&[u8]>) -> Result<Imported> {
             b.alias(&n.outputs()[0].name, &n.inputs()[0].name, n)?;
             continue;
         }
-        b.node(n)?;
+        if let Err(e) = b.node(n) {
+            // Named as the exporter named it (what the user sees in their framework and Netron).
+            return Err(match (e, b.exported_name(n)) {
+                (Error::Model(m), Some(name)) => {
+                    Error::Model(m.replacen(&format!("node “{}”", n.name()), &format!("node “{name}”"), 1))
+                }
+                (e, _) => e,
+            });
+        }
     }
     let out = b
         .value(&output.name)
@@ -125,8 +133,7 @@ struct Builder {
 }
 
 fn refuse(n: &OnnxNode, why: impl std::fmt::Display) -> Error {
-    let out = n.outputs().first().map_or("?", |o| o.name.as_str());
-    Error::Model(format!("node “{}” ({}, output “{out}”): {why}", n.name(), op_type(n)))
+    Error::Model(format!("node “{}” ({}): {why}", n.name(), op_type(n)))
 }
 
 /// The op's ONNX name (onnx-ir names some by their dimensions: Conv2d, MaxPool2d).
@@ -631,12 +638,25 @@ impl Imported {
         let s = self.graph.input_shape();
         let classes = self.graph.output_shape().len();
         let mut graph = self.graph;
+        let mut notes = Vec::new();
+        if let Some(head) = self.removed_head {
+            notes.push(format!(
+                "The model ends in {head}: the methods explain the logits before it (as keras-vis swaps softmax for linear)."
+            ));
+        }
+        if self.channels_last {
+            notes.push("The input is channel last (N, H, W, C), as tf2onnx writes Keras models.".into());
+        }
         if o.mean.is_some() || o.std.is_some() {
-            let mean = o.mean.unwrap_or_else(|| vec![0.0; s.c]);
-            let std = o.std.unwrap_or_else(|| vec![1.0; s.c]);
+            // One value stands for every channel.
+            let per_channel = |v: Option<Vec<f32>>, default: f32| match v {
+                Some(v) if v.len() == 1 => vec![v[0]; s.c],
+                v => v.unwrap_or_else(|| vec![default; s.c]),
+            };
+            let (mean, std) = (per_channel(o.mean, 0.0), per_channel(o.std, 1.0));
             if mean.len() != s.c || std.len() != s.c {
                 return Err(Error::Options(format!(
-                    "mean and std need one value per channel ({}), got {} and {}",
+                    "mean and std need one value per channel ({}) or one for all, got {} and {}",
                     s.c,
                     mean.len(),
                     std.len()
@@ -649,6 +669,9 @@ impl Imported {
             let shift = mean.iter().zip(&std).map(|(m, d)| -m / d).collect();
             let op = Affine::new("Normalization", scale, shift).map_err(Error::Options)?;
             graph = graph.prepend(Node::new("normalization (mean, std)", op, vec![0]))?;
+            notes.push(format!(
+                "Pixels in [0, 1] are normalised by mean {mean:?} and std {std:?} before the graph; gradients are with respect to the [0, 1] pixels."
+            ));
         }
         let class_names = o.class_names.or(self.class_names);
         if let Some(names) = &class_names
@@ -660,7 +683,7 @@ impl Imported {
             Some(class_names) => crate::spec::InputSpec { height: s.h, width: s.w, channels: s.c, class_names },
             None => crate::spec::InputSpec::numbered(s.h, s.w, s.c, classes),
         };
-        crate::attribution::Network::from_graph(graph, spec)
+        Ok(crate::attribution::Network::from_graph(graph, spec)?.with_notes(notes))
     }
 }
 

@@ -3,7 +3,7 @@
 // names a case that can be replayed.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { greyFromRGBA, prepareDigit, prepareRGBA, resample, rgbFromRGBA, sniffImage, unit } from '../../www/prepare.js';
+import { fitDigit, greyFromRGBA, prepareDigit, prepareRGBA, resample, resizeImage, rgbFromRGBA, sniffImage, unit } from '../../www/prepare.js';
 
 /** mulberry32: a small seeded generator, enough for test cases. */
 function rng(seed) {
@@ -179,28 +179,47 @@ describe('prepareDigit', () => {
 });
 
 describe('upload pixels', () => {
-  test('prepareRGBA gives finite values in [0, 1] for random canvases, both datasets', () => {
+  const MNIST = { width: 28, height: 28, channels: 1 };
+  test('prepareRGBA gives finite values in [0, 1] for random canvases, grey and colour models of any size', () => {
     const r = rng(5);
+    const shapes = [MNIST, { width: 32, height: 32, channels: 3 }, { width: 15, height: 13, channels: 1 }, { width: 20, height: 9, channels: 3 }];
     for (let k = 0; k < 300; k++) {
-      const side = k % 2 ? 112 : 32;
-      const data = Uint8ClampedArray.from({ length: side * side * 4 }, () => (r() < 0.5 ? 255 : Math.floor(r() * 256)));
-      for (const dataset of ['mnist', 'cifar10']) {
+      for (const shape of shapes) {
+        const [w, h] = shape.channels === 1 ? (k % 2 ? [112, 112] : [32, 40]) : [shape.width, shape.height];
+        const data = Uint8ClampedArray.from({ length: w * h * 4 }, () => (r() < 0.5 ? 255 : Math.floor(r() * 256)));
         let out;
         try {
-          out = prepareRGBA(data, side, dataset);
+          out = prepareRGBA(data, w, h, shape);
         } catch (e) {
           assert.match(e.message, /no digit found/);
           continue;
         }
-        assert.equal(out.image.length, dataset === 'mnist' ? 784 : side * side * 3);
-        assertUnit(out.image, `${dataset} case ${k}`);
+        assert.equal(out.image.length, shape.width * shape.height * shape.channels);
+        assertUnit(out.image, `${JSON.stringify(shape)} case ${k}`);
       }
     }
     // White page with black ink: inverted like MNIST.
     const page = new Uint8ClampedArray(112 * 112 * 4).fill(255);
     for (let y = 30; y < 80; y++) for (let x = 50; x < 60; x++) page.fill(0, (y * 112 + x) * 4, (y * 112 + x) * 4 + 3);
-    assert.match(prepareRGBA(page, 112, 'mnist').note, /inverted/);
-    assert.throws(() => prepareRGBA(new Uint8ClampedArray(112 * 112 * 4), 112, 'mnist'), /blank/);
+    assert.match(prepareRGBA(page, 112, 112, MNIST).note, /inverted/);
+    assert.match(prepareRGBA(page, 112, 112, { width: 15, height: 13, channels: 1 }).note, /inverted.*resized to 15 × 13/);
+    assert.throws(() => prepareRGBA(new Uint8ClampedArray(112 * 112 * 4), 112, 112, MNIST), /blank/);
+  });
+
+  test('resizeImage keeps each channel apart, a constant image constant, and the same size exact', () => {
+    const r = rng(9);
+    const img = Float32Array.from({ length: 7 * 5 * 3 }, (_, i) => [0.2, 0.5, 0.9][i % 3]);
+    const out = resizeImage(img, 7, 5, 3, 4, 9);
+    assert.equal(out.length, 4 * 9 * 3);
+    out.forEach((v, i) => assert.ok(Math.abs(v - [0.2, 0.5, 0.9][i % 3]) < 1e-6, `value ${i}: ${v}`));
+    const noise = Float32Array.from({ length: 6 * 6 }, () => r());
+    assert.deepEqual(resizeImage(noise, 6, 6, 1, 6, 6), noise);
+    // Halving averages 2 x 2 blocks.
+    const half = resizeImage(noise, 6, 6, 1, 3, 3);
+    const block = (noise[0] + noise[1] + noise[6] + noise[7]) / 4;
+    assert.ok(Math.abs(half[0] - block) < 1e-6);
+    assert.equal(fitDigit(noise, { width: 28, height: 28 }), noise, 'MNIST size: the digit as it is');
+    assert.throws(() => resizeImage(new Float32Array(5), 2, 2, 3, 1, 1), /5 \/ 3|values for 2 × 2/);
   });
 
   test('grey and RGB conversions are in [0, 1] even for short or odd arrays', () => {

@@ -160,3 +160,36 @@ pub fn png_from_bytes(bytes: &[u8], spec: &InputSpec) -> Result<Vec<f32>> {
     }
     Ok(out)
 }
+
+/// An H x W x C image (channel last) resized to `out_h` x `out_w` by area averaging: output pixel
+/// (i, j) is the mean of the source over [i·h/out_h, (i+1)·h/out_h) x [j·w/out_w, (j+1)·w/out_w),
+/// partly covered pixels weighted by how much is covered. The page's `resizeImage` (www/prepare.js)
+/// computes the same in the same order, so both resize the galleries alike.
+pub fn resize_area(image: &[f32], (h, w, c): (usize, usize, usize), out_h: usize, out_w: usize) -> Vec<f32> {
+    let unit = |v: f64| if v > 0.0 { if v < 1.0 { v } else { 1.0 } } else { 0.0 };
+    let mut out = vec![0f32; out_h * out_w * c];
+    if h == 0 || w == 0 || image.len() < h * w * c {
+        return out;
+    }
+    for k in 0..c {
+        for oy in 0..out_h {
+            let y0 = (oy * h) as f64 / out_h as f64;
+            let y1 = (((oy + 1) * h) as f64 / out_h as f64).min(h as f64);
+            for ox in 0..out_w {
+                let x0 = (ox * w) as f64 / out_w as f64;
+                let x1 = (((ox + 1) * w) as f64 / out_w as f64).min(w as f64);
+                let (mut acc, mut area) = (0f64, 0f64);
+                for y in y0.floor() as usize..(y1.ceil() as usize).min(h) {
+                    let wy = ((y + 1) as f64).min(y1) - (y as f64).max(y0);
+                    for x in x0.floor() as usize..(x1.ceil() as usize).min(w) {
+                        let wx = ((x + 1) as f64).min(x1) - (x as f64).max(x0);
+                        acc += unit(image[(y * w + x) * c + k] as f64) * wx * wy;
+                        area += wx * wy;
+                    }
+                }
+                out[(oy * out_w + ox) * c + k] = if area > 0.0 { unit(acc / area) as f32 } else { 0.0 };
+            }
+        }
+    }
+    out
+}

@@ -76,6 +76,18 @@ impl DatasetKind {
         let s = self.conv2_side() / 2;
         CONV2_CHANNELS * s * s
     }
+    /// The data set of a grey (1) or colour (3) input: whose gallery a model of another size uses.
+    pub fn of_channels(channels: usize) -> Self {
+        if channels == 1 { DatasetKind::Mnist } else { DatasetKind::Cifar10 }
+    }
+    /// The page's bundled test images (u8, H x W x C, one after the other), in the CLI build.
+    #[cfg(feature = "cli")]
+    pub fn gallery(self) -> &'static [u8] {
+        match self {
+            DatasetKind::Mnist => include_bytes!("../www/gallery/mnist.bin"),
+            DatasetKind::Cifar10 => include_bytes!("../www/gallery/cifar10.bin"),
+        }
+    }
     pub fn class_names(self) -> [&'static str; NUM_CLASSES] {
         match self {
             DatasetKind::Mnist => ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],

@@ -293,7 +293,7 @@ fn onnx_reference(name: &str) -> (Vec<u64>, Vec<f32>, Vec<f32>, Vec<f64>, u64) {
 
 #[test]
 fn explain_takes_an_onnx_model_and_writes_the_inputs_layout() {
-    for name in ["residual", "small"] {
+    for name in ["residual", "small", "keras"] {
         let (shape, input, vanilla, logits, target) = onnx_reference(name);
         let npy = tmp(&format!("{name}-input.npy"));
         write_npy(&npy, &input, &shape);
@@ -333,7 +333,20 @@ fn explain_takes_an_onnx_model_and_writes_the_inputs_layout() {
         &["explain", "--model", model, "--input", input, "--method", "gradcam", "--layer", "/fc/Gemm"],
         &["“/fc/Gemm” outputs 5, not maps"],
     );
-    assert_one_line_error(&["randomisation", "--model", model, "--input", input], &["tutorial"]);
+    // The randomisation re-draws the model's Conv and Gemm layers, top first.
+    let (ok, out, err) = saliency(&["randomisation", "--model", model, "--input", input, "--methods", "vanilla,eg"]);
+    assert!(ok, "{err}");
+    let rows: Vec<serde_json::Value> =
+        out.lines().filter(|l| l.starts_with('{')).map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 2, "{out}");
+    assert_eq!(rows[0]["layers"][0], "/fc/Gemm");
+    assert_eq!(rows[0]["cascading"].as_array().unwrap().len(), 6);
+    let (ok, _, err) = saliency(&["explain", "--model", model, "--input", input, "--randomize", "6"]);
+    assert!(ok, "{err}");
+    assert_one_line_error(
+        &["explain", "--model", model, "--input", input, "--randomize", "7"],
+        &["0..6", "/fc/Gemm, /head/Conv"],
+    );
     assert_one_line_error(&["explain", "--model", "Cargo.toml", "--input", input], &["Cargo.toml", "ONNX"]);
 }
 

@@ -1,6 +1,7 @@
 //! ONNX import against the exporters' own numbers: fixtures made by PyTorch's TorchScript
 //! exporter (opset 17) and dynamo exporter (opset 18, weights in a `.data` file) by
-//! `scripts/make-onnx-fixtures.py`, with PyTorch's logits and vanilla gradient stored beside them.
+//! `scripts/make-onnx-fixtures.py`, with PyTorch's logits and vanilla gradient stored beside them,
+//! and a Keras model converted by tf2onnx (`scripts/make-keras-fixture.py`) with TensorFlow's.
 #![cfg(all(not(target_arch = "wasm32"), feature = "onnx"))]
 
 use saliency::graph::{Maps, ReluRule};
@@ -67,6 +68,14 @@ fn dynamo_export_with_external_data_matches_pytorch() {
     check("small", "LogSoftmax");
 }
 
+/// A Keras model converted by tf2onnx: a channel-last input and a Transpose, BatchNorm folded into
+/// the conv by the converter, a depthwise conv, 'same' padding, a residual Add.
+#[test]
+fn keras_export_through_tf2onnx_matches_tensorflow() {
+    check("keras", "Softmax");
+    assert!(load("keras").channels_last);
+}
+
 #[test]
 fn nodes_keep_the_exporters_names_and_batch_norm_stays_a_node() {
     let m = load("residual");
@@ -119,7 +128,7 @@ fn the_default_cam_layer_follows_the_last_conv_through_what_it_alone_feeds() {
 fn every_method_explains_an_imported_model() {
     use saliency::attribution::{METHODS, MethodOptions};
     use saliency::explain::explain;
-    for name in ["residual", "small"] {
+    for name in ["residual", "small", "keras"] {
         let r = reference(name);
         let net = load(name).into_network().unwrap();
         let spec = net.spec().clone();

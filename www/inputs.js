@@ -2,7 +2,7 @@
 // uploaded, dropped or pasted. Each hands a prepared image to `onInput`.
 import { paintImage } from './colormap.js';
 import { fitDigit, greyFromRGBA, prepareDigit, prepareUpload, resizeImage, rgbFromRGBA } from './prepare.js';
-import { state } from './state.js';
+import { inputShape, state } from './state.js';
 import { $, acceptFiles, hideError, showError } from './ui.js';
 
 // ---------- gallery ----------
@@ -136,7 +136,7 @@ export function setupPad(onInput) {
   /** Hands the pad's digit on; `live` while the pen is down (the page previews a fast map then). */
   const send = (live) => {
     frame = 0;
-    const shape = state.info[state.model];
+    const shape = inputShape();
     if (!shape) return;
     const data = ctx.getImageData(0, 0, pad.width, pad.height).data;
     let image;
@@ -195,7 +195,7 @@ export function setupPad(onInput) {
 export function setupUpload(onInput) {
   const use = async (file) => {
     try {
-      const shape = state.info[state.model];
+      const shape = inputShape();
       if (!shape) throw new Error('the model is still loading; try again in a moment');
       const { image, note } = await prepareUpload(file, shape);
       hideError();

@@ -33,6 +33,15 @@ export const pool = new Pool([engine], { size: navigator.hardwareConcurrency || 
 export const lane = new LatestLane();
 export const compareLane = new LatestLane();
 
+/** The {width, height, channels} inputs are prepared for: the model's, or while its weights
+ * download, its data set's. */
+export function inputShape() {
+  const info = state.info[state.model];
+  if (info) return info;
+  const d = state.datasets[state.dataset];
+  return d && { width: d.side, height: d.side, channels: d.channels };
+}
+
 export const title = (dataset) => state.datasets[dataset]?.title ?? dataset;
 /** What the figures call the network shown: the data set's title, or the visitor's model file. */
 export const modelTitle = () => (state.model === 'onnx' ? `“${state.own?.name}”` : title(state.dataset));

@@ -2,7 +2,8 @@
 //! axiomatic attribution priors): IG averaged over baselines drawn from data, one random point on
 //! each path: mean_k (x - x'_k) * grad f(x'_k + alpha_k (x - x'_k)), x'_k drawn uniformly from the
 //! references and alpha_k ~ U(0, 1), seeded. The references default to the page's bundled
-//! gallery (150 test images per dataset). Reports completeness against the mean logit of the
+//! gallery (150 test images per dataset; MNIST's for a grey input, CIFAR-10's for a colour one,
+//! resized to the input). Reports completeness against the mean logit of the
 //! references drawn.
 
 use burn::tensor::{Tensor, TensorData};
@@ -10,7 +11,7 @@ use burn::tensor::{Tensor, TensorData};
 use super::registry::{ImageValue, MethodInfo, Param, ParamKind};
 use super::smoothgrad::{SAMPLES, SEED};
 use super::{Attribution, Network, input_gradient};
-use crate::model::{DatasetKind, to_vec};
+use crate::model::to_vec;
 use crate::rng::Rng;
 use crate::{Error, Result};
 
@@ -110,20 +111,30 @@ impl Attribution for ExpectedGradients {
     }
 }
 
-/// The bundled gallery as references, where the build carries it (the CLI). The browser passes
-/// the gallery it has already loaded instead, so the WASM module stays small.
-fn bundled_gallery(kind: DatasetKind) -> Option<Vec<f32>> {
+/// The bundled gallery as references, where the build carries it (the CLI): MNIST's for a grey
+/// input, CIFAR-10's for a colour one, resized to the input when it has another size (area
+/// average, as the page resizes it). The browser passes the gallery it has loaded instead, so the
+/// WASM module stays small.
+fn bundled_gallery(spec: &crate::spec::InputSpec) -> Option<Vec<f32>> {
     #[cfg(feature = "cli")]
     {
-        let bytes: &[u8] = match kind {
-            DatasetKind::Mnist => include_bytes!("../../www/gallery/mnist.bin"),
-            DatasetKind::Cifar10 => include_bytes!("../../www/gallery/cifar10.bin"),
-        };
-        Some(bytes.iter().map(|&b| b as f32 / 255.0).collect())
+        let kind = crate::model::DatasetKind::of_channels(spec.channels);
+        let images: Vec<f32> = kind.gallery().iter().map(|&b| b as f32 / 255.0).collect();
+        let (side, c) = (kind.side(), kind.channels());
+        if (spec.height, spec.width, spec.channels) == (side, side, c) {
+            return Some(images);
+        }
+        (spec.channels == c).then(|| {
+            let per = side * side * c;
+            images
+                .chunks_exact(per)
+                .flat_map(|im| crate::input::resize_area(im, (side, side, c), spec.height, spec.width))
+                .collect()
+        })
     }
     #[cfg(not(feature = "cli"))]
     {
-        let _ = kind;
+        let _ = spec;
         None
     }
 }
@@ -150,9 +161,9 @@ pub const EXPECTED_GRADIENTS: MethodInfo = MethodInfo {
         let spec = net.spec();
         let references = match o.image("references") {
             ImageValue::Values(v) => v,
-            ImageValue::Named(_) => spec.dataset_shape().and_then(bundled_gallery).ok_or_else(|| {
+            ImageValue::Named(_) => bundled_gallery(spec).ok_or_else(|| {
                 Error::Options(format!(
-                    "references: pass the reference images (N x {} in [0, 1]); the bundled galleries are MNIST's and CIFAR-10's, for models of their input size, and the browser build carries neither",
+                    "references: pass the reference images (N x {} in [0, 1]); this build carries no gallery (the page passes its own)",
                     spec.describe()
                 ))
             })?,

@@ -191,13 +191,16 @@ describe('odd uploads', () => {
         ctx.lineWidth = 1 + rnd() * Math.max(w, h) / 10;
         ctx.beginPath(); ctx.moveTo(rnd() * w, rnd() * h); ctx.lineTo(rnd() * w, rnd() * h); ctx.stroke();
         const blob = await c.convertToBlob({ type: 'image/png' });
-        for (const dataset of ['mnist', 'cifar10']) {
+        // The shipped models' inputs and a visitor's models of other sizes, grey and colour.
+        const shapes = [[28, 28, 1], [32, 32, 3], [15, 13, 1], [20, 9, 3], [64, 64, 3]].map(([width, height, channels]) => ({ width, height, channels }));
+        for (const shape of shapes) {
+          const what = `${w}x${h} into ${shape.width}x${shape.height}x${shape.channels}`;
           try {
-            const { image } = await prepareUpload(blob, dataset);
-            const n = dataset === 'mnist' ? 784 : 3072;
-            if (image.length !== n || !image.every((v) => Number.isFinite(v) && v >= 0 && v <= 1)) problems.push(`${w}x${h} ${dataset}`);
+            const { image } = await prepareUpload(blob, shape);
+            const n = shape.width * shape.height * shape.channels;
+            if (image.length !== n || !image.every((v) => Number.isFinite(v) && v >= 0 && v <= 1)) problems.push(what);
           } catch (e) {
-            if (!/no digit found/.test(e.message)) problems.push(`${w}x${h} ${dataset}: ${e.message}`);
+            if (!/no digit found/.test(e.message)) problems.push(`${what}: ${e.message}`);
           }
         }
       }

@@ -2,6 +2,7 @@
 // dropped, the model input is 784 (or 3072) finite values in [0, 1]. Seeded, so a failure
 // names a case that can be replayed.
 import { describe, test } from 'node:test';
+import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { fitDigit, greyFromRGBA, prepareDigit, prepareRGBA, resample, resizeImage, rgbFromRGBA, sniffImage, unit } from '../../www/prepare.js';
 
@@ -219,6 +220,10 @@ describe('upload pixels', () => {
     const block = (noise[0] + noise[1] + noise[6] + noise[7]) / 4;
     assert.ok(Math.abs(half[0] - block) < 1e-6);
     assert.equal(fitDigit(noise, { width: 28, height: 28 }), noise, 'MNIST size: the digit as it is');
+    // The numbers tests/resize.rs holds the CLI's resize_area to: both resize galleries alike.
+    const page = JSON.parse(readFileSync(new URL('../fixtures/resize-page.json', import.meta.url), 'utf8'));
+    const pattern = Float32Array.from({ length: 105 }, (_, i) => ((i * 37) % 101) / 100);
+    assert.deepEqual(Array.from(resizeImage(pattern, 7, 5, 3, 4, 9)), page);
     assert.throws(() => resizeImage(new Float32Array(5), 2, 2, 3, 1, 1), /5 \/ 3|values for 2 × 2/);
   });
 

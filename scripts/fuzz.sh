@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes every parser that reads outside data with cargo fuzz (libFuzzer, nightly Rust).
 #   scripts/fuzz.sh [SECONDS_PER_TARGET=600] [TARGET ...]
-# Targets: weights idx cifar npy png options (see src/fuzz.rs). Seeds are fuzz/seeds/<target>/;
+# Targets: weights idx cifar npy png options onnx (see src/fuzz.rs). Seeds are fuzz/seeds/<target>/;
 # what libFuzzer finds on top goes to the git-ignored fuzz/corpus/<target>/; a crash is saved
 # under fuzz/artifacts/<target>/. Copy a crash to fuzz/regressions/<target>/ once it is fixed:
 # `cargo test --test fuzz_corpus` replays seeds and regressions on every test run.
@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET="${1:-600}"
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(weights idx cifar npy png options)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(weights idx cifar npy png options onnx)
 log() { printf '\033[1m[fuzz]\033[0m %s\n' "$*"; }
 
 if ! rustup toolchain list | grep -q '^nightly'; then
@@ -25,7 +25,7 @@ if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
 fi
 
 # Inputs larger than a file of that format needs only slow the fuzzer down.
-max_len() { case "$1" in weights) echo 65536 ;; png|npy) echo 32768 ;; cifar) echo 16384 ;; *) echo 8192 ;; esac; }
+max_len() { case "$1" in weights|onnx) echo 65536 ;; png|npy) echo 32768 ;; cifar) echo 16384 ;; *) echo 8192 ;; esac; }
 
 log "building the targets (release, debug assertions, AddressSanitizer)"
 cargo +nightly fuzz build -O --fuzz-dir fuzz

@@ -146,6 +146,17 @@ def main():
     path = os.path.join(out, "unsupported.onnx")
     torch.onnx.export(Unsupported().eval(), (torch.rand(1, 1, 8, 8),), path, dynamo=False, opset_version=17)
     print("unsupported.onnx written")
+    # The residual model with one weight made NaN: refused at import, not shown as NaN maps.
+    import numpy as np
+    import onnx
+    from onnx import numpy_helper
+    m = onnx.load(os.path.join(out, "residual.onnx"))
+    w = next(t for t in m.graph.initializer if t.name.endswith("stem.weight"))
+    a = numpy_helper.to_array(w).copy()
+    a.flat[0] = np.nan
+    w.CopyFrom(numpy_helper.from_array(a, w.name))
+    onnx.save(m, os.path.join(out, "nan.onnx"))
+    print("nan.onnx written")
 
 
 if __name__ == "__main__":

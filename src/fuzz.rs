@@ -12,7 +12,7 @@ use crate::spec::InputSpec;
 use crate::{data, explain, input, validate, weights};
 
 /// The targets, by the names `fuzz/fuzz_targets/*.rs` and `scripts/fuzz.sh` use.
-pub const TARGETS: [&str; 6] = ["weights", "idx", "cifar", "npy", "png", "options"];
+pub const TARGETS: [&str; 7] = ["weights", "idx", "cifar", "npy", "png", "options", "onnx"];
 
 /// Runs one target on one input.
 pub fn run(target: &str, bytes: &[u8]) {
@@ -23,6 +23,7 @@ pub fn run(target: &str, bytes: &[u8]) {
         "npy" => npy_file(bytes),
         "png" => png_file(bytes),
         "options" => options_json(bytes),
+        "onnx" => onnx_file(bytes),
         other => panic!("no fuzz target named {other}"),
     }
 }
@@ -97,6 +98,32 @@ pub fn options_json(bytes: &[u8]) {
         }
     }
 }
+
+/// An ONNX model as the page's "Load model…" and the CLI's --model read it. The bytes after the
+/// first `NUL NUL "data" NUL` (if any) are its external data file. Whatever imports must also run:
+/// classify and a vanilla map, on models small enough for a fuzzer's loop.
+#[cfg(feature = "onnx")]
+pub fn onnx_file(bytes: &[u8]) {
+    const MARK: &[u8] = b"\0\0data\0";
+    let (model, data) = match bytes.windows(MARK.len()).position(|w| w == MARK) {
+        Some(i) => (&bytes[..i], Some(&bytes[i + MARK.len()..])),
+        None => (bytes, None),
+    };
+    let Ok(imported) = crate::onnx::import(model, data) else { return };
+    let Ok(net) = imported.into_network() else { return };
+    if net.graph().flops() > 20_000_000 {
+        return;
+    }
+    let image: Vec<f32> = (0..net.spec().input_len()).map(|i| ((i * 37) % 101) as f32 / 100.0).collect();
+    if let Ok(opts) = MethodOptions::new("vanilla")
+        && let Ok(e) = explain::explain(&net, &image, &opts)
+    {
+        assert_eq!(e.raw.len(), net.spec().input_len(), "a map of the input's size");
+    }
+}
+
+#[cfg(not(feature = "onnx"))]
+pub fn onnx_file(_: &[u8]) {}
 
 fn network(kind: DatasetKind) -> &'static Network {
     static NETS: OnceLock<[Network; 2]> = OnceLock::new();

@@ -103,6 +103,10 @@ fn bad_files_are_refused_by_what_is_wrong() {
     let gelu = std::fs::read(format!("{DIR}/unsupported.onnx")).unwrap();
     let err = onnx::import(&gelu, None).unwrap_err().to_string();
     assert!(err.starts_with("model: node “/Erf” (Erf): this op is not supported; supported: Conv"), "{err}");
+    // A NaN weight: refused at import instead of every map coming out NaN.
+    let nan = std::fs::read(format!("{DIR}/nan.onnx")).unwrap();
+    let err = onnx::import(&nan, None).unwrap_err().to_string();
+    assert!(err.contains("node “/stem/Conv” (Conv): its input 1 (a constant) holds NaN at index 0"), "{err}");
 }
 
 /// The reference input as an H x W x C image (the layout every face of the tool takes).
@@ -150,10 +154,13 @@ fn every_method_explains_an_imported_model() {
                 close(&format!("{name} vanilla map"), &e.raw, &hwc(&r, &r.vanilla), 1e-5);
             }
         }
-        // Without the gallery of its size (the fixtures are 16x16 and 7x8), expected gradients
-        // says what to pass.
-        let e = explain(&net, &image, &MethodOptions::new("eg").unwrap()).unwrap_err().to_string();
-        assert!(e.contains(&format!("N x {}", spec.describe())), "{e}");
+        // Expected gradients draws from the gallery of the input's channel count, resized to it;
+        // references of the wrong size are refused with the size they need.
+        let e = explain(&net, &image, &MethodOptions::new("eg").unwrap()).unwrap();
+        assert!(e.completeness_gap.is_some_and(f32::is_finite), "{name}");
+        let wrong = MethodOptions::new("eg").unwrap().with("references", vec![0.5f32; spec.input_len() + 1]).unwrap();
+        let e = explain(&net, &image, &wrong).unwrap_err().to_string();
+        assert!(e.contains(&spec.describe()), "{e}");
         let e = explain(&net, &image, &MethodOptions::new("vanilla").unwrap().with("target", 9).unwrap());
         let max = spec.classes() - 1;
         assert!(e.unwrap_err().to_string().contains(&format!("target class 9 is out of range 0..{max}")));

@@ -12,7 +12,7 @@ use onnx_ir::{ArgType, Argument, Node as OnnxNode, OnnxGraphBuilder};
 
 use crate::graph::ops::{Activation, Add, Affine, AvgPool, Concat, Conv, ConvGeometry, Dense, Flatten, Identity};
 use crate::graph::ops::{MaxPool, Relu, Transpose};
-use crate::graph::{Graph, Node, Op, Shape};
+use crate::graph::{Graph, Maps, Node, Op, Shape};
 use crate::{Error, Result};
 
 pub use external::external_data_names;
@@ -80,7 +80,7 @@ pub fn import(model: &[u8], data: Option<&[u8]>) -> Result<Imported> {
             b.alias(&n.outputs()[0].name, &n.inputs()[0].name, n)?;
             continue;
         }
-        if let Err(e) = b.node(n) {
+        if let Err(e) = finite_weights(n).and_then(|()| b.node(n)) {
             // Named as the exporter named it (what the user sees in their framework and Netron).
             return Err(match (e, b.exported_name(n)) {
                 (Error::Model(m), Some(name)) => {
@@ -106,6 +106,14 @@ pub fn import(model: &[u8], data: Option<&[u8]>) -> Result<Imported> {
             "one forward pass is {:.2} GFLOP; models over {:.0} GFLOP are refused",
             graph.flops() as f64 / 1e9,
             MAX_FLOPS as f64 / 1e9
+        )));
+    }
+    // Weights that overflow would give every map as infinity or NaN: refuse them at the door.
+    let s = graph.input_shape();
+    let t = graph.forward(Maps { data: vec![0.5; s.len()], ..Maps::zeros(s.h, s.w, s.c) });
+    if let Some(bad) = t.output().data.iter().find(|v| !v.is_finite()) {
+        return Err(Error::Model(format!(
+            "for a mid-grey image the model's logits include {bad}: its weights overflow"
         )));
     }
     let class_names = class_names.filter(|names| names.len() == classes.c);
@@ -150,6 +158,18 @@ fn op_type(n: &OnnxNode) -> String {
             t
         }
     }
+}
+
+/// Refuses a node whose constant inputs (weights, biases, statistics) hold NaN or infinity.
+fn finite_weights(n: &OnnxNode) -> Result<()> {
+    for (k, a) in n.inputs().iter().enumerate() {
+        if let Some(v) = constant(a)
+            && let Some(i) = v.iter().position(|x| !x.is_finite())
+        {
+            return Err(refuse(n, format!("its input {k} (a constant) holds {} at index {i}", v[i])));
+        }
+    }
+    Ok(())
 }
 
 /// A constant's values as f32 (stored as f32, f16, bf16, f64 or an integer type).

@@ -125,6 +125,7 @@ describe('your own model', () => {
       [[{ name: 'cat.png', mimeType: 'image/png', buffer: Buffer.from([0x89, 0x50]) }], /“cat\.png” is not part of a model/],
       [[file('residual.onnx'), file('small.onnx')], /one model at a time/],
       [[file('residual.onnx'), { name: 'labels.txt', mimeType: 'text/plain', buffer: Buffer.from('a\nb\n') }], /2 class names for a model with 5 outputs/],
+      [[file('nan.onnx')], /node “\/stem\/Conv” \(Conv\): its input 1 \(a constant\) holds NaN/],
     ];
     for (const [files, want] of cases) {
       await page.setInputFiles('#model-file', files);

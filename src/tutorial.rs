@@ -13,7 +13,7 @@ use crate::graph::{Graph, Node, Shape};
 use crate::model::{CONV1_OUT, CONV2_OUT, Cnn, LAYERS, Layer, to_vec};
 
 /// Node names: the layer's own (conv1, fc2), else its kind numbered in order (relu1, pool2).
-fn node_names() -> Vec<String> {
+pub fn node_names() -> Vec<String> {
     let mut seen = std::collections::HashMap::<&str, usize>::new();
     LAYERS
         .iter()

@@ -189,7 +189,7 @@ fn linear_weight(values: &[f32], out: usize, inp: usize, device: &Device) -> Ten
 }
 
 impl WeightSet {
-    fn get(&self, name: &str) -> &[f32] {
+    pub(crate) fn get(&self, name: &str) -> &[f32] {
         // parse() guarantees every expected name is present.
         self.tensors.get(name).map(Vec::as_slice).unwrap_or(&[])
     }

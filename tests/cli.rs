@@ -411,3 +411,21 @@ fn layers_prints_every_nodes_output_and_gradient() {
         &["vanilla, guided or deconvnet"],
     );
 }
+
+#[test]
+fn export_onnx_writes_a_model_that_explains_as_the_built_in_one() {
+    let out = tmp("mnist-export.onnx");
+    let (ok, _, err) = saliency(&["export", "--dataset", "mnist", "--onnx", "--out", out.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let npy = tmp("export-input.npy");
+    let input: Vec<f32> = (0..784).map(|i| ((i * 37) % 101) as f32 / 100.0).collect();
+    write_npy(&npy, &input, &[28, 28, 1]);
+    let run = |source: &[&str]| {
+        let args = [source, &["--input", npy.to_str().unwrap(), "--method", "smoothgrad"]].concat();
+        let (ok, out, err) = saliency(&[&["explain"][..], &args].concat());
+        assert!(ok, "{err}");
+        let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+        (v["logits"].clone(), v["target"].clone())
+    };
+    assert_eq!(run(&["--model", out.to_str().unwrap()]), run(&["--dataset", "mnist"]));
+}

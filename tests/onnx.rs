@@ -267,3 +267,31 @@ fn a_users_mean_std_and_labels_wrap_the_graph() {
     let two = ModelOptions { class_names: Some(vec!["a".into(), "b".into()]), ..Default::default() };
     assert!(bad(two).contains("2 class names for a model with 5 outputs"));
 }
+
+/// `saliency export --onnx`: the shipped networks as ONNX; importing the file gives the built-in
+/// network back, node for node, and every method's map bit for bit.
+#[test]
+fn the_exported_tutorial_imports_to_the_built_in_maps_bit_for_bit() {
+    use saliency::DatasetKind;
+    use saliency::attribution::{METHODS, MethodOptions, Network};
+    use saliency::explain::explain;
+    let data = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("pretrained");
+    for kind in DatasetKind::ALL {
+        let bytes = std::fs::read(data.join(format!("{}.safetensors", kind.id()))).unwrap();
+        let model = saliency::weights::load_model(&bytes, Some(kind), &saliency::backend::default_device()).unwrap();
+        let built_in = Network::new(model.clone());
+        let imported = onnx::import(&onnx::export::tutorial(&model).unwrap(), None).unwrap();
+        assert_eq!(imported.class_names.as_deref(), Some(&built_in.spec().class_names[..]));
+        let net = imported.into_network().unwrap();
+        let names = |n: &Network| n.graph().nodes().iter().map(|x| (x.name.clone(), x.op.kind())).collect::<Vec<_>>();
+        assert_eq!(names(&net), names(&built_in));
+        assert_eq!(net.default_layer(), "relu2");
+        let image: Vec<f32> = (0..kind.input_len()).map(|i| ((i * 37) % 101) as f32 / 100.0).collect();
+        for m in METHODS {
+            let o = MethodOptions::new(m.id).unwrap();
+            let (a, b) = (explain(&built_in, &image, &o).unwrap(), explain(&net, &image, &o).unwrap());
+            assert_eq!(a.logits, b.logits, "{kind:?} {}", m.id);
+            assert_eq!(a.raw, b.raw, "{kind:?} {}: the map", m.id);
+        }
+    }
+}

@@ -80,12 +80,15 @@ enum Cmd {
         #[arg(long, default_value = "pretrained")]
         out: PathBuf,
     },
-    /// Write weights in the exchange layout (safetensors, PyTorch names, f32).
+    /// Write weights in the exchange layout (safetensors, PyTorch names, f32), or with --onnx the
+    /// whole network as ONNX (opset 17; importing it gives the built-in maps bit for bit).
     Export {
         #[arg(long, value_parser = parse_kind)]
         dataset: DatasetKind,
         #[arg(long)]
         weights: Option<PathBuf>,
+        #[arg(long)]
+        onnx: bool,
         #[arg(long)]
         out: PathBuf,
     },
@@ -329,9 +332,14 @@ pub fn run(args: Args) -> Result<()> {
             );
             Ok(())
         }
-        Cmd::Export { dataset, weights, out } => {
+        Cmd::Export { dataset, weights, onnx, out } => {
             let model = load_weights(dataset, weights.as_deref())?;
-            write(&out, &WeightSet::from_model(&model).to_safetensors(StoreDtype::F32)?)?;
+            let bytes = if onnx {
+                saliency::onnx::export::tutorial(&model)?
+            } else {
+                WeightSet::from_model(&model).to_safetensors(StoreDtype::F32)?
+            };
+            write(&out, &bytes)?;
             eprintln!("wrote {}", out.display());
             Ok(())
         }

@@ -4,6 +4,7 @@
 //! `model.onnx.data`) is moved into the model before parsing, since `onnx-ir` would look for it
 //! on a file system.
 
+pub mod export;
 mod external;
 
 use std::collections::HashMap;

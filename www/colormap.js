@@ -92,3 +92,74 @@ export function paintColorbar(canvas, cmap) {
     ctx.fillRect(x, 0, 1, canvas.height);
   }
 }
+
+/** The low and high end of each channel's colour scale: its own range, or the node's (`shared`);
+ * a signed view is symmetric about 0. `data` is C x H x W, `per` values a channel. */
+export function channelRanges(data, c, per, { shared = false, signed = false } = {}) {
+  const ranges = [];
+  for (let k = 0; k < c; k++) {
+    let lo = Infinity, hi = -Infinity;
+    for (let i = k * per; i < (k + 1) * per; i++) { const v = data[i]; if (v < lo) lo = v; if (v > hi) hi = v; }
+    ranges.push(signed ? [-Math.max(Math.abs(lo), Math.abs(hi)), Math.max(Math.abs(lo), Math.abs(hi))] : [lo, hi]);
+  }
+  if (!shared) return ranges;
+  const lo = Math.min(...ranges.map((r) => r[0])), hi = Math.max(...ranges.map((r) => r[1]));
+  return ranges.map(() => [lo, hi]);
+}
+
+/**
+ * Paints C feature maps (C x H x W values) as a grid of `cols` columns, one pixel apart, each on
+ * `ranges[k]` (channelRanges); a flat channel paints the scale's middle. `dim` greys it out (a
+ * gradient the backward pass has not reached yet).
+ */
+export function paintGrid(canvas, data, { c, h, w, cols, ranges, cmap, dim = false }) {
+  const rows = Math.ceil(c / cols);
+  canvas.width = cols * (w + 1) - 1;
+  canvas.height = rows * (h + 1) - 1;
+  const ctx = canvas.getContext('2d');
+  const img = ctx.createImageData(canvas.width, canvas.height);
+  const d = img.data;
+  d.fill(255);
+  const s = stopsOf(cmap);
+  for (let k = 0; k < c; k++) {
+    const [lo, hi] = ranges[k];
+    const span = hi - lo;
+    const x0 = (k % cols) * (w + 1), y0 = Math.floor(k / cols) * (h + 1);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const o = ((y0 + y) * canvas.width + x0 + x) * 4;
+        colorInto(d, o, s, span > 0 ? (data[k * h * w + y * w + x] - lo) / span : 0.5);
+        if (dim) for (let j = 0; j < 3; j++) d[o + j] = 200 + (d[o + j] >> 3);
+        d[o + 3] = 255;
+      }
+    }
+  }
+  ctx.putImageData(img, 0, 0);
+}
+
+/** A vector as bars about a zero line (`signed`) or up from the floor; long vectors are binned to
+ * at most `maxBars` bars (each its bin's largest magnitude). */
+export function paintBars(canvas, v, { signed, dim = false, maxBars = 256, height = 40 }) {
+  const bins = Math.min(v.length, maxBars);
+  const per = v.length / bins;
+  const barW = bins <= 32 ? 8 : bins <= 128 ? 3 : 1;
+  canvas.width = bins * barW;
+  canvas.height = height;
+  const ctx = canvas.getContext('2d');
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, canvas.width, height);
+  const vals = Array.from({ length: bins }, (_, b) => {
+    let best = 0;
+    for (let i = Math.floor(b * per); i < Math.max(Math.floor(b * per) + 1, Math.floor((b + 1) * per)); i++) if (Math.abs(v[i]) > Math.abs(best)) best = v[i];
+    return best;
+  });
+  const top = Math.max(1e-12, ...vals.map(Math.abs));
+  const zero = signed || vals.some((x) => x < 0) ? height / 2 : height - 1;
+  ctx.fillStyle = dim ? '#ccc' : '#4e79a7';
+  vals.forEach((x, b) => {
+    const len = (x / top) * (zero === height - 1 ? height - 1 : height / 2 - 1);
+    ctx.fillRect(b * barW, Math.min(zero, zero - len), Math.max(1, barW - (barW > 1 ? 1 : 0)), Math.max(1, Math.abs(len)));
+  });
+  ctx.fillStyle = '#888';
+  ctx.fillRect(0, Math.round(zero), canvas.width, 1);
+}

@@ -258,6 +258,109 @@ const tfjs = await page.evaluate(async ({ base, reps }) => {
   }
   return { backend: tf.getBackend(), version: tf.version.tfjs, rows };
 }, { base, reps });
+// ---------- a visitor's own models: the importer build against ONNX Runtime Web ----------
+// Forward passes of the same ONNX files in the same page (ORT: wasm backend, SIMD, one thread, as
+// a static host without cross-origin isolation gives it), after checking both give the same
+// logits; the vanilla map and the layer strip's trace (ORT has no input gradients).
+const OWN = [
+  ['residual (TorchScript)', 'tests/fixtures/onnx/residual.onnx'],
+  ['small (dynamo, .data)', 'tests/fixtures/onnx/small.onnx', 'tests/fixtures/onnx/small.onnx.data'],
+  ['keras (tf2onnx, NHWC)', 'tests/fixtures/onnx/keras.onnx'],
+  ['example ResNet, CIFAR-10', 'pretrained/resnet-cifar10.onnx'],
+  ['wide64 (64 × 64)', 'tests/fixtures/onnx/wide64.onnx'],
+];
+let own = null;
+try {
+  await page.addScriptTag({ url: `${base}node_modules/onnxruntime-web/dist/ort.wasm.min.js` });
+} catch {
+  console.error('onnxruntime-web is not installed (scripts/bench.sh installs it): its column stays empty');
+}
+own = await page.evaluate(async ({ base, reps, models }) => {
+  const w = await import(`${base}www/pkg-onnx/saliency.js`);
+  await w.default();
+  const ort = window.ort;
+  if (ort) {
+    ort.env.wasm.wasmPaths = `${base}node_modules/onnxruntime-web/dist/`;
+    ort.env.wasm.numThreads = 1;
+  }
+  const median = async (f, n = reps) => {
+    await f(n); await f(n + 1);
+    const t = [];
+    for (let i = 0; i < n; i++) { const t0 = performance.now(); await f(i); t.push(performance.now() - t0); }
+    t.sort((a, b) => a - b);
+    return t[Math.floor(n / 2)];
+  };
+  const get = async (p) => new Uint8Array(await (await fetch(`${base}${p}`)).arrayBuffer());
+  const rows = [];
+  for (const [name, file, dataFile] of models) {
+    const bytes = await get(file);
+    const data = dataFile ? await get(dataFile) : undefined;
+    const t0 = performance.now();
+    const model = w.Model.fromOnnx(bytes, data);
+    const importMs = performance.now() - t0;
+    const card = model.modelCard();
+    const [h, wd, c] = card.input;
+    const img = (i) => Float32Array.from({ length: h * wd * c }, (_, k) => ((k * 7 + i * 13) % 101) / 100);
+    for (let until = performance.now() + 500; performance.now() < until;) model.explain(img(0), { method: 'vanilla' });
+    const n = card.flops > 1e8 ? Math.max(5, Math.floor(reps / 4)) : reps;
+    const row = { name, mflop: card.flops / 1e6, params: card.parameters, importMs,
+      forward: await median((i) => model.predict(img(i)), n),
+      vanilla: await median((i) => model.explain(img(i), { method: 'vanilla' }), n),
+      trace: await median((i) => model.layerTrace(img(i), {}), n) };
+    if (ort) {
+      const opts = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
+      if (data) opts.externalData = [{ path: dataFile.split('/').pop(), data }];
+      const session = await ort.InferenceSession.create(bytes, opts);
+      const meta = session.inputMetadata?.[0];
+      const nhwc = name.includes('NHWC');
+      const feed = (i) => {
+        const x = img(i);
+        const t = nhwc ? x : Float32Array.from({ length: x.length }, (_, k) => x[(k % (h * wd)) * c + Math.floor(k / (h * wd))]);
+        return { [session.inputNames[0]]: new ort.Tensor('float32', t, nhwc ? [1, h, wd, c] : [1, c, h, wd]) };
+      };
+      row.ort = await median(async (i) => { await session.run(feed(i)); }, n);
+      // Same answers: ORT's output after the model's own head (softmax or log-softmax) against ours.
+      const out = (await session.run(feed(3)))[session.outputNames[0]].data;
+      const probs = model.predict(img(3));
+      const logits = model.logits(img(3));
+      const soft = (z) => { const m = Math.max(...z); const e = z.map((v) => Math.exp(v - m)); const s = e.reduce((a, b) => a + b, 0); return e.map((v) => v / s); };
+      const asProbs = Math.abs(out.reduce((a, b) => a + b, 0) - 1) < 1e-4 && out.every((v) => v >= 0) ? Array.from(out)
+        : out.every((v) => v <= 0) ? Array.from(out, Math.exp) : soft(Array.from(out));
+      row.sameAnswer = Math.max(...asProbs.map((p, k) => Math.abs(p - probs[k])));
+      row.logitsOk = logits.length === out.length;
+      void meta;
+      await session.release();
+    }
+    rows.push(row);
+    model.free();
+  }
+  return { rows, ort: ort ? ort.env.versions?.web ?? 'onnxruntime-web' : null };
+}, { base, reps, models: OWN });
+
+// ---------- the layer strip in the page: trace and drawing per input ----------
+const stripPage = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+await stripPage.goto(`${base}www/`);
+await stripPage.waitForFunction(() => document.getElementById('figure-title').textContent.includes('target ='), null, { timeout: 60_000 });
+await stripPage.click('#inside > summary');
+const strip = [];
+for (const dataset of ['mnist', 'cifar10']) {
+  if (dataset === 'cifar10') {
+    await stripPage.check('input[name="dataset"][value="cifar10"]');
+    await stripPage.waitForFunction(() => document.getElementById('figure-title').textContent.startsWith('CIFAR10'), null, { timeout: 60_000 });
+  }
+  const times = [];
+  for (let k = 0; k < 12; k++) {
+    await stripPage.evaluate(() => { document.getElementById('inside-status').textContent = ''; });
+    await stripPage.click(`#gallery .thumb:nth-child(${k + 2})`);
+    await stripPage.waitForFunction(() => /drawn in/.test(document.getElementById('inside-status').textContent), null, { timeout: 60_000 });
+    const text = await stripPage.textContent('#inside-status');
+    const [, trace, drawn] = text.match(/trace ([\d.]+) ms.*drawn in ([\d.]+) ms/);
+    times.push({ trace: Number(trace), drawn: Number(drawn) });
+  }
+  const med = (k) => times.map((t) => t[k]).sort((a, b) => a - b)[times.length >> 1];
+  strip.push({ dataset, trace: med('trace'), drawn: med('drawn') });
+}
+await stripPage.close();
 await browser.close();
 server.close();
 
@@ -308,5 +411,15 @@ for (const r of tfjs.rows) {
     console.log(`${pad(r.dataset, 9)}${pad(r.what, 24)}${pad(r.tfjs.toFixed(2), 10)}${pad(r.ours.toFixed(2), 10)}${ratio.toFixed(1)}×${goal}`);
   }
 }
-writeFileSync(out, JSON.stringify({ chromium: version, reps, timings, pooled, tfjs, openMs, firstMapPhases, size, download, firstMapGzip }, null, 2));
+console.log(`\nYour own models (the importer build, main thread) against ${own.ort ?? 'ONNX Runtime Web (not installed)'} (wasm, SIMD, 1 thread), ms, medians:`);
+console.log(`${pad('model', 28)}${pad('MFLOP', 9)}${pad('params', 9)}${pad('import', 9)}${pad('forward', 9)}${pad('ORT fwd', 9)}${pad('vanilla', 9)}${pad('trace', 9)}${pad('MFLOP/s', 9)}same answer`);
+for (const r of own.rows) {
+  const rate = r.mflop / (r.vanilla / 1000);
+  console.log(`${pad(r.name, 28)}${pad(r.mflop.toFixed(1), 9)}${pad(r.params, 9)}${pad(r.importMs.toFixed(1), 9)}${pad(r.forward.toFixed(2), 9)}${pad(r.ort?.toFixed(2) ?? '–', 9)}${pad(r.vanilla.toFixed(2), 9)}${pad(r.trace.toFixed(2), 9)}${pad(rate.toFixed(0), 9)}${r.sameAnswer == null ? '' : `max |Δp| ${r.sameAnswer.toExponential(1)}`}`);
+}
+const rate = own.rows.at(-1).mflop / (own.rows.at(-1).vanilla / 1000);
+console.log(`A vanilla map costs about 3 forward passes; at ${rate.toFixed(0)} MFLOP/s (the largest model's rate) a map under 1 s in the page allows a model of about ${(rate / 3).toFixed(0)} MFLOP per forward pass. Beyond that: threads (SharedArrayBuffer needs cross-origin isolation headers a static host may not send) or WebGPU.`);
+console.log('\nThe layer strip in the page (trace: request to answer through the worker; drawn: every node\'s canvas), ms, medians of 12 inputs:');
+for (const r of strip) console.log(`${pad(r.dataset, 9)}trace ${r.trace.toFixed(1)} (target ≤ 4)   drawn ${r.drawn.toFixed(1)} (target ≤ 12)`);
+writeFileSync(out, JSON.stringify({ chromium: version, reps, timings, pooled, tfjs, own, strip, openMs, firstMapPhases, size, download, firstMapGzip }, null, 2));
 console.log(`\nwrote ${out}`);

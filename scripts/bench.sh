@@ -10,4 +10,6 @@ for a in "$@"; do
   if [ "$a" = "--skip-build" ]; then build=0; else args+=("$a"); fi
 done
 if [ "$build" = 1 ]; then scripts/build-web.sh; fi
+# ONNX Runtime Web, which the own-model rows race: installed here only (the tests do not need it).
+[ -d node_modules/onnxruntime-web ] || npm install --no-save --no-audit --no-fund onnxruntime-web@1.31.1
 node scripts/bench.mjs "${args[@]}"

@@ -11,7 +11,10 @@ wasm-pack build --target web --release --no-pack --out-dir www/pkg-onnx -- --no-
 node scripts/strip-wasm.mjs www/pkg-onnx/saliency_bg.wasm
 mkdir -p www/pretrained
 # The page downloads the int8 files; the f16 ones stay for visitors who want them.
-cp pretrained/*.safetensors pretrained/*.json www/pretrained/
+cp pretrained/*.safetensors pretrained/mnist.json pretrained/cifar10.json www/pretrained/
+# The example of another architecture the page offers in one click (scripts/make-example-model.py).
+mkdir -p www/examples
+cp pretrained/resnet-cifar10.onnx pretrained/resnet-cifar10.json www/examples/
 node scripts/sw-manifest.mjs
 for pkg in www/pkg www/pkg-onnx; do
   ls -l $pkg/*.wasm | awk '{printf "[build] %s: %.0f KB raw", $9, $5/1024}'

@@ -113,8 +113,10 @@ def main():
     acc = accuracy(model, xte, yte)
     model.eval()
     path = os.path.join(out, "resnet-cifar10.onnx")
+    # Without constant folding BatchNormalization stays a node (the layer view shows it).
     torch.onnx.export(model, (torch.rand(1, 3, 32, 32),), path, dynamo=False, opset_version=17,
-                      input_names=["image"], output_names=["logits"])
+                      do_constant_folding=False, input_names=["image"], output_names=["logits"])
+    torch.save(model.state_dict(), os.path.join(out, "resnet-cifar10.pt"))
     m = onnx.load(path)
     m.metadata_props.add(key="class_names", value=json.dumps(CLASSES))
     onnx.save(m, path)
@@ -130,7 +132,7 @@ def main():
         "test_images": len(xte),
         "training": f"{EPOCHS} epochs of SGD (Nesterov momentum 0.9, weight decay 5e-4, one-cycle learning rate up to 0.1), "
                     f"batch {BATCH}, random 4-pixel-padded crops and horizontal flips, seed 0, on CIFAR-10's 50,000 training images",
-        "exporter": f"torch.onnx.export (TorchScript, opset 17), torch {torch.__version__}; class names in metadata_props",
+        "exporter": f"torch.onnx.export (TorchScript, opset 17, no constant folding: BatchNormalization stays a node), torch {torch.__version__}; class names in metadata_props",
         "made_by": "scripts/make-example-model.py",
         "seconds": round(time.time() - t0),
     }

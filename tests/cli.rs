@@ -410,6 +410,17 @@ fn layers_prints_every_nodes_output_and_gradient() {
         &["layers", "--dataset", "mnist", "--index", "0", "--method", "lrp", "--json"],
         &["vanilla, guided or deconvnet"],
     );
+    // The strip as a figure: one PNG, as wide as two panels, taller for more nodes.
+    let png = tmp("layers-residual.png");
+    let (ok, _, err) =
+        saliency(&["layers", "--model", model, "--input", npy.to_str().unwrap(), "--png", png.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[1..4], b"PNG");
+    let (w, h) =
+        (u32::from_be_bytes(bytes[16..20].try_into().unwrap()), u32::from_be_bytes(bytes[20..24].try_into().unwrap()));
+    assert_eq!(w, 3 * 16 + 2 * 560);
+    assert!(h > 21 * 40, "{h} px for 21 nodes");
 }
 
 #[test]
@@ -428,4 +439,12 @@ fn export_onnx_writes_a_model_that_explains_as_the_built_in_one() {
         (v["logits"].clone(), v["target"].clone())
     };
     assert_eq!(run(&["--model", out.to_str().unwrap()]), run(&["--dataset", "mnist"]));
+    // Scored on the test set through the graph engine: the built-in network's accuracy.
+    let eval = |source: &[&str]| {
+        let args = [&["eval", "--dataset", "mnist", "--limit", "300"][..], source].concat();
+        let (ok, out, err) = saliency(&args);
+        assert!(ok, "{err}");
+        serde_json::from_str::<serde_json::Value>(out.trim()).unwrap()["accuracy"].as_f64().unwrap()
+    };
+    assert_eq!(eval(&["--model", out.to_str().unwrap()]), eval(&[]));
 }

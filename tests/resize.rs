@@ -1,5 +1,6 @@
 //! The area resize that fits the bundled galleries to a model of another size: its definition on
 //! small cases, and the very numbers the page's `resizeImage` (www/prepare.js) gives.
+#![cfg(not(target_arch = "wasm32"))]
 use saliency::input::resize_area;
 
 #[test]

@@ -1,6 +1,7 @@
 //! The importer build (feature `onnx`, www/pkg-onnx) in headless Chrome: `Model.fromOnnx` loads
 //! the PyTorch fixtures (one file; a model plus its `.onnx.data`) and gives PyTorch's logits and
-//! vanilla gradient to 1e-5 through the same API as the shipped models; bad files are named.
+//! vanilla gradient to 1e-5 through the same API as the shipped models, as does the Keras fixture
+//! (tf2onnx) TensorFlow's; randomisation works on them; bad files are named.
 #![cfg(all(target_arch = "wasm32", feature = "onnx"))]
 
 use js_sys::{Float32Array, Object, Reflect};
@@ -15,6 +16,8 @@ const RESIDUAL_REF: &str = include_str!("fixtures/onnx/residual.json");
 const SMALL: &[u8] = include_bytes!("fixtures/onnx/small.onnx");
 const SMALL_DATA: &[u8] = include_bytes!("fixtures/onnx/small.onnx.data");
 const SMALL_REF: &str = include_str!("fixtures/onnx/small.json");
+const KERAS: &[u8] = include_bytes!("fixtures/onnx/keras.onnx");
+const KERAS_REF: &str = include_str!("fixtures/onnx/keras.json");
 
 /// (input H x W x C, logits, target, vanilla H x W x C) of a fixture's reference.
 fn reference(text: &str) -> (Vec<f32>, Vec<f32>, usize, Vec<f32>) {
@@ -40,7 +43,9 @@ fn message(e: wasm_bindgen::JsError) -> String {
 
 #[wasm_bindgen_test]
 fn pytorch_exports_explain_as_pytorch_computes() {
-    for (model, data, text) in [(RESIDUAL, None, RESIDUAL_REF), (SMALL, Some(SMALL_DATA.to_vec()), SMALL_REF)] {
+    for (model, data, text) in
+        [(RESIDUAL, None, RESIDUAL_REF), (SMALL, Some(SMALL_DATA.to_vec()), SMALL_REF), (KERAS, None, KERAS_REF)]
+    {
         let (input, logits, target, vanilla) = reference(text);
         let m = Model::from_onnx(model, data, None).unwrap();
         close("logits", &m.logits(&input).unwrap(), &logits);
@@ -53,7 +58,16 @@ fn pytorch_exports_explain_as_pytorch_computes() {
         assert!(!m.layers().is_empty() && m.layers().contains(&m.default_layer()));
         assert_eq!(m.class_names().len(), logits.len());
         assert!(m.model_card().is_ok());
+        // The randomisation re-draws its Conv and Gemm layers, each depth a different network.
+        let layers = m.randomised_layers();
+        assert!(!layers.is_empty());
+        let deepest = m.randomized(layers.len() as f64, 0).unwrap();
+        assert_ne!(deepest.logits(&input).unwrap(), m.logits(&input).unwrap());
+        assert!(m.randomized(layers.len() as f64 + 1.0, 0).is_err());
+        assert!(m.randomisation(0).is_ok());
     }
+    assert_eq!(saliency::wasm::parse_labels(b"cat\ndog\n").unwrap(), ["cat", "dog"]);
+    assert_eq!(saliency::wasm::parse_labels(br#"["a", "b"]"#).unwrap(), ["a", "b"]);
 }
 
 #[wasm_bindgen_test]

@@ -10,6 +10,7 @@ import { drawBars, exportPng, render, runCompare, showCurves } from './views.js'
 import { forgetDreams, refreshDream, setupDream } from './dream.js';
 import { evalOptions, renderAgreement, renderRandomisation } from './evaluation.js';
 import { setupErase } from './erase.js';
+import { refreshInside, setupInside } from './inside.js';
 import { applyControls, copyLink, decodeState, fromBytes, markShown, syncUrl, toBytes } from './share.js';
 
 $('error-close').addEventListener('click', hideError);
@@ -42,6 +43,7 @@ async function switchModel(key, pick = null) {
   $('compare-panel').hidden = true;
   document.body.dataset.dataset = dataset;
   $('model-card').replaceChildren(...modelCard(key, dataset));
+  $('model-card').title = $('model-card').textContent; // the whole line, where it is cut short
   showLayers(state.info[key]);
   // Another data set's thumbs would hand this model images of the wrong shape.
   if ($('gallery').dataset.dataset !== galleryId(key, dataset)) {
@@ -122,7 +124,7 @@ const nextMap = () => new Promise((ok) => mapWaiters.push(ok));
 const mapSettled = () => { for (const ok of mapWaiters.splice(0)) ok(); };
 
 function modelCard(key, dataset) {
-  if (key === 'onnx') return [ownModelLine(state.own.name, state.info.onnx.card)];
+  if (key === 'onnx') return [`${state.own.note}${ownModelLine(state.own.name, state.info.onnx.card)}`];
   if (key === 'custom') {
     return [`Weights: your weights “${state.custom.name}” (${title(dataset)}-shaped), checked and loaded in this tab; nothing was uploaded.`];
   }
@@ -172,7 +174,7 @@ async function useModelFiles(files) {
 }
 
 /** Imports a model (`payload` for the workers) and shows it. */
-async function loadOwnModel(name, payload) {
+async function loadOwnModel(name, payload, note = '') {
   setStatus(`Importing “${name}” (the importer loads the first time)…`);
   document.body.classList.add('loading');
   let info;
@@ -181,7 +183,7 @@ async function loadOwnModel(name, payload) {
   } finally {
     document.body.classList.remove('loading');
   }
-  state.own = { name, payload, gallery: info.channels === 1 ? 'mnist' : 'cifar10' };
+  state.own = { name, payload, note, gallery: info.channels === 1 ? 'mnist' : 'cifar10' };
   forgetDreams('onnx');
   state.info.onnx = info;
   hideError();
@@ -190,13 +192,33 @@ async function loadOwnModel(name, payload) {
   await switchModel('onnx');
 }
 
+/** The bundled example of another architecture (a residual CIFAR-10 network), loaded the way a
+ * visitor's own file is; its card's test accuracy is said with it. */
+async function tryExample() {
+  const name = 'resnet-cifar10.onnx';
+  try {
+    setStatus(`Downloading the example “${name}”…`);
+    const [model, card] = await Promise.all([
+      fetch(`examples/${name}`).then((r) => { if (!r.ok) throw new Error(`HTTP ${r.status}`); return r.arrayBuffer(); }),
+      fetch('examples/resnet-cifar10.json').then((r) => (r.ok ? r.json() : null)).catch(() => null),
+    ]);
+    $('model-mean').value = '';
+    $('model-std').value = '';
+    const note = card ? `The example ResNet (with BatchNorm): ${(card.test_accuracy * 100).toFixed(2)} % on CIFAR-10's ${card.test_images.toLocaleString('en-US')} test images. ` : '';
+    await loadOwnModel(name, { model: new Uint8Array(model) }, note);
+  } catch (err) {
+    showError(`Could not load the example model: ${err.message}`, tryExample);
+    setStatus(readyText());
+  }
+}
+
 /** New mean / std for the visitor's model: imported again with them. */
 async function renormalise() {
   if (!state.own) return;
   try {
     const mean = parseChannels($('model-mean').value, 'mean');
     const std = parseChannels($('model-std').value, 'std');
-    await loadOwnModel(state.own.name, { ...state.own.payload, mean, std });
+    await loadOwnModel(state.own.name, { ...state.own.payload, mean, std }, state.own.note);
   } catch (err) {
     showError(`Could not apply the normalisation to “${state.own.name}”: ${err.message}`);
     setStatus(readyText());
@@ -241,6 +263,7 @@ function update() {
     hideError();
     state.result = { ...r, input, request };
     render(setTarget);
+    refreshInside();
     mapSettled();
   };
   document.body.classList.add('busy');
@@ -356,7 +379,9 @@ async function main() {
   acceptFiles($('weights-file'), $('weights-drop'), useWeights);
   acceptFiles($('model-file'), $('model-drop'), useModelFiles, { all: true });
   for (const id of ['model-mean', 'model-std']) $(id).addEventListener('change', renormalise);
+  $('try-example').addEventListener('click', tryExample);
   setupDream();
+  setupInside();
   if (!(await openLink(location.hash))) await switchModel(document.querySelector('input[name="dataset"]:checked').value);
   registerOffline();
 }

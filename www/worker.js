@@ -294,6 +294,14 @@ const handlers = {
       if (randomising === run) randomising = null;
     }
   },
+  /** Every node's output and the target's gradient at it (one forward, one backward pass). */
+  async layerTrace({ dataset, image, options }) {
+    return (await loadModel(dataset)).layerTrace(image, options);
+  },
+  /** Each channel of a layer with its Grad-CAM weight and contribution, largest first. */
+  async channelWeights({ dataset, image, options }) {
+    return (await loadModel(dataset)).channelWeights(image, options);
+  },
   async predict({ dataset, image }) {
     return (await loadModel(dataset)).predict(image);
   },

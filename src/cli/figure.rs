@@ -120,6 +120,83 @@ pub fn write_image(path: &Path, spec: &InputSpec, image: &[f32], title: &str) ->
     save(path, &cv)
 }
 
+/// The layer strip as a figure: one row per node, its output on the left and the gradient of
+/// the target logit arriving at it on the right; maps as channel grids (each channel on its own
+/// scale: viridis for outputs, the diverging map symmetric about 0 for gradients), vectors as bars.
+pub fn write_strip(path: &Path, trace: &saliency::layers::LayerTrace, title: &str) -> Result<()> {
+    const PANEL: usize = 560;
+    const MARGIN: usize = 16;
+    const LABEL: usize = 14;
+    let (viridis, diverging) = (colormap("viridis")?, colormap("diverging")?);
+    // (cols, zoom, height) of each node's block.
+    let blocks: Vec<(usize, usize, usize)> = trace
+        .nodes
+        .iter()
+        .map(|n| match n.shape[..] {
+            [c, h, w] => {
+                let cols = c.clamp(1, 16);
+                let zoom = (48 / h.max(w)).min(PANEL / cols / (w + 1)).max(1);
+                (cols, zoom, c.div_ceil(cols) * (h * zoom + 2))
+            }
+            _ => (0, 1, 40),
+        })
+        .collect();
+    let width = 3 * MARGIN + 2 * PANEL;
+    let height = MARGIN + 24 + 12 + blocks.iter().map(|b| LABEL + b.2 + 8).sum::<usize>() + MARGIN;
+    let mut cv = Canvas::new(width, height);
+    cv.text(title, width / 2, MARGIN, 2);
+    let left = |s: &str, x: usize| x + s.len() * 4; // `text` centres its string on x
+    cv.text("output", left("output", MARGIN), MARGIN + 28, 1);
+    cv.text("gradient of the target logit", left("gradient of the target logit", 2 * MARGIN + PANEL), MARGIN + 28, 1);
+    let mut y = MARGIN + 24 + 8 + 12;
+    for (n, &(cols, zoom, block)) in trace.nodes.iter().zip(&blocks) {
+        let label =
+            format!("{} {} {}", n.name, n.op, n.shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("x"));
+        cv.text(&label, left(&label, MARGIN), y, 1);
+        y += LABEL;
+        for (panel, values, signed) in [(0, &n.output, false), (1, &n.gradient, true)] {
+            let x0 = MARGIN + panel * (PANEL + MARGIN);
+            let color = |t: f32| if signed { diverging(t) } else { viridis(t) };
+            match n.shape[..] {
+                [c, h, w] => {
+                    for k in 0..c {
+                        let ch = &values[k * h * w..(k + 1) * h * w];
+                        let (lo, hi) = ch.iter().fold((f32::MAX, f32::MIN), |(a, b), &v| (a.min(v), b.max(v)));
+                        let m = lo.abs().max(hi.abs());
+                        let t = |v: f32| match (signed, hi > lo) {
+                            (true, _) if m > 0.0 => 0.5 + v / (2.0 * m),
+                            (false, true) => (v - lo) / (hi - lo),
+                            _ => 0.5,
+                        };
+                        let (cx, cy) = (x0 + (k % cols) * (w * zoom + 2), y + (k / cols) * (h * zoom + 2));
+                        cv.image(cx, cy, (h, w), zoom, |i| color(t(ch[i])));
+                    }
+                }
+                _ => {
+                    let bars = values.len().min(PANEL);
+                    let bw = (PANEL / bars.max(1)).clamp(1, 8);
+                    let m = values.iter().fold(0f32, |a, &v| a.max(v.abs())).max(1e-12);
+                    let mid = y + 20;
+                    for b in 0..bars {
+                        let v = values[b * values.len() / bars];
+                        let len = ((v.abs() / m) * 19.0).round() as usize;
+                        let top = if v >= 0.0 { mid - len } else { mid };
+                        for yy in top..top + len.max(1) {
+                            cv.fill(x0 + b * bw, yy, bw.max(1), if v >= 0.0 { [78, 121, 167] } else { [225, 87, 89] });
+                        }
+                    }
+                    cv.fill(x0, mid, 1, [136, 136, 136]);
+                    for x in x0..x0 + bars * bw {
+                        cv.fill(x, mid, 1, [136, 136, 136]);
+                    }
+                }
+            }
+        }
+        y += block + 8;
+    }
+    save(path, &cv)
+}
+
 fn save(path: &Path, cv: &Canvas) -> Result<()> {
     let file = std::fs::File::create(path).map_err(|e| Error::file(path, e))?;
     let mut enc = png::Encoder::new(std::io::BufWriter::new(file), cv.w as u32, cv.h as u32);

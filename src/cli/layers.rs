@@ -1,5 +1,5 @@
 //! `saliency layers`: inside the network for one image — every node's output and the gradient
-//! of the target logit arriving at it, as one JSON object.
+//! of the target logit arriving at it, as one JSON object or a figure.
 
 use std::path::PathBuf;
 
@@ -29,10 +29,12 @@ pub struct LayersArgs {
     /// The ReLU rule of the backward pass: vanilla, guided or deconvnet.
     #[arg(long, default_value = "vanilla")]
     method: String,
-    /// Print {"target", "nodes": [{"name", "op", "shape", "output", "gradient"}]} (the only
-    /// output so far).
-    #[arg(long, required = true)]
+    /// Print {"target", "nodes": [{"name", "op", "shape", "output", "gradient"}]}.
+    #[arg(long, required_unless_present = "png")]
     json: bool,
+    /// Draw the strip as a figure: every node's output and gradient, one row per node.
+    #[arg(long)]
+    png: Option<PathBuf>,
 }
 
 pub fn run(a: LayersArgs) -> Result<()> {
@@ -51,6 +53,13 @@ pub fn run(a: LayersArgs) -> Result<()> {
         _ => return Err(Error::Options("give exactly one of --index or --input".into())),
     };
     let trace = layer_trace(&net, &image, a.target, rule)?;
-    println!("{}", serde_json::to_string(&trace).map_err(|e| Error::Input(e.to_string()))?);
+    if let Some(png) = &a.png {
+        let class = &net.spec().class_names[trace.target];
+        super::figure::write_strip(png, &trace, &format!("inside the network: target = {class} ({})", a.method))?;
+        eprintln!("wrote {}", png.display());
+    }
+    if a.json {
+        println!("{}", serde_json::to_string(&trace).map_err(|e| Error::Input(e.to_string()))?);
+    }
     Ok(())
 }

@@ -63,8 +63,15 @@ enum Cmd {
         dataset: DatasetKind,
         #[arg(long)]
         data_dir: Option<PathBuf>,
-        #[arg(long)]
+        #[arg(long, conflicts_with = "model")]
         weights: Option<PathBuf>,
+        /// An ONNX model to score on the data set's test images instead (run by the graph engine,
+        /// as the page runs it). Its input must have the data set's size.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Score only the first N test images.
+        #[arg(long)]
+        limit: Option<usize>,
     },
     /// Ship int8 weights: writes <out>/<dataset>.int8.safetensors (what the page downloads),
     /// rewrites <out>/<dataset>.safetensors (f16) with exactly the same values, measures the full
@@ -277,10 +284,30 @@ pub fn run(args: Args) -> Result<()> {
             );
             Ok(())
         }
-        Cmd::Eval { dataset, data_dir, weights } => {
-            let model = load_weights(dataset, weights.as_deref())?;
+        Cmd::Eval { dataset, data_dir, model: Some(path), limit, .. } => {
+            let net = saliency::onnx::read_file(&path)?.into_network().map_err(|e| Error::file(&path, e.detail()))?;
             let dir = data::resolve_dir(data_dir.as_deref())?;
             let test = data::load(dataset, &dir, Split::Test)?;
+            let n = limit.unwrap_or(test.len()).min(test.len());
+            let mut right = 0;
+            for i in 0..n {
+                let (logits, _) = saliency::explain::classify(&net, &test.image_f32(i))?;
+                right += usize::from(saliency::model::argmax(&logits) == test.labels[i] as usize);
+            }
+            let accuracy = right as f64 / n.max(1) as f64;
+            println!(
+                "{}",
+                json!({"dataset": dataset.id(), "model": path.display().to_string(), "n": n, "accuracy": accuracy})
+            );
+            Ok(())
+        }
+        Cmd::Eval { dataset, data_dir, weights, model: None, limit } => {
+            let model = load_weights(dataset, weights.as_deref())?;
+            let dir = data::resolve_dir(data_dir.as_deref())?;
+            let mut test = data::load(dataset, &dir, Split::Test)?;
+            if let Some(n) = limit {
+                test = test.subset(&(0..n.min(test.len())).collect::<Vec<_>>());
+            }
             let m = train::evaluate(&model, &test, 500);
             println!(
                 "{}",

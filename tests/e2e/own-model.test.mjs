@@ -116,6 +116,25 @@ describe('your own model', () => {
     await context.close();
   });
 
+  test('the bundled ResNet example loads in one click and explains a CIFAR-10 test image', async () => {
+    const { page, context, errors, foreign } = await site.open();
+    await recompute(page, () => page.click('#try-example'));
+    await settled(page);
+    const card = JSON.parse(readFileSync(`${ROOT}pretrained/resnet-cifar10.json`, 'utf8'));
+    assert.ok(card.test_accuracy > 0.75, `the example's card says ${card.test_accuracy}`);
+    assert.match(await page.textContent('#model-card'), new RegExp(`The example ResNet \\(with BatchNorm\\): ${(card.test_accuracy * 100).toFixed(2)} %.*input 32 × 32 × 3, 10 classes \\(airplane, automobile, bird, …\\)`));
+    // Its classes are CIFAR-10's: the gallery's true labels apply, and it gets most of them right.
+    const a = await answer(page);
+    assert.ok(a.truth >= 0, 'a true label is shown');
+    assert.match(await page.textContent('#model-layers-summary'), /BatchNorm|nodes/);
+    assert.ok(distinctColors(await pixels(page, 'view-heatmap')) > 10);
+    await recompute(page, () => page.selectOption('#method', 'gradcam'));
+    assert.ok(distinctColors(await pixels(page, 'view-heatmap')) > 10);
+    assert.deepEqual(foreign, []);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test('bad files are refused by name and the page keeps working', async () => {
     const { page, context, errors } = await site.open();
     const before = await answer(page);

@@ -2,7 +2,9 @@
 //! and asymmetrically padded, dilated and depthwise convolutions, a residual Add, padded max
 //! pooling with unequal windows — held to the same network written with burn's tensor ops: its
 //! logits, and burn autodiff's gradient at the input and at an inner value. And the tutorial graph's
-//! LRP, walked op by op, against the burn implementation.
+//! LRP, walked op by op, against the burn implementation. And every other op alone (activations,
+//! BatchNorm's affine, average pooling both ways, global pooling, Concat, Transpose) against the
+//! same op in burn: its value and autodiff's vector-Jacobian product for a random cotangent.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
@@ -195,4 +197,90 @@ fn the_tutorial_graphs_lrp_equals_the_burn_rules() {
             assert_close(&format!("{kind:?} image {i} relevance"), &ours, &want);
         }
     }
+}
+
+/// A graph of `nodes` (each reading the values it names; 0 is the input) against `burn_op` on the
+/// same C x H x W input in [-2, 2): the last value, and the gradient at the input of its dot
+/// product with a random cotangent, to 1e-5 of burn's autodiff.
+fn op_matches_burn(what: &str, input: Shape, nodes: Vec<Node>, burn_op: impl Fn(Tensor<4>) -> Tensor<4>) {
+    let dev = saliency::backend::default_device();
+    let g = Graph::new(input, nodes).unwrap_or_else(|e| panic!("{what}: {e}"));
+    let mut rng = Rng::new(what.len() as u64 * 7919);
+    let chw: Vec<f32> = (0..input.len()).map(|_| (rng.uniform() * 4.0 - 2.0) as f32).collect();
+    let t = g.forward(Maps::from_chw(&chw, input.c, input.h, input.w));
+    let out = g.output_shape();
+    let cot: Vec<f32> = (0..out.len()).map(|_| (rng.uniform() * 2.0 - 1.0) as f32).collect();
+    let ours = g.backward(&t, Maps::from_chw(&cot, out.c, out.h, out.w), ReluRule::Gradient, 0).to_chw();
+    let x = t4(&chw, [1, input.c, input.h, input.w], &dev).autodiff().require_grad();
+    let y = burn_op(x.clone());
+    assert_eq!(y.dims(), [1, out.c, out.h, out.w], "{what}: shapes");
+    assert_close(&format!("{what}: value"), &t.output().to_chw(), &to_vec(y.clone().inner()));
+    let grads = (y * t4(&cot, [1, out.c, out.h, out.w], &dev).autodiff()).sum().backward();
+    assert_close(&format!("{what}: gradient"), &ours, &to_vec(x.grad(&grads).expect("the input's gradient").inner()));
+}
+
+#[test]
+fn every_op_alone_matches_burn_forward_and_autodiff() {
+    use burn::tensor::activation::{elu, hard_sigmoid, hard_swish, leaky_relu, sigmoid, tanh};
+    use burn::tensor::module::avg_pool2d;
+    use burn::tensor::ops::AvgPoolOptions;
+    use saliency::graph::ops::{Activation, Affine, AvgPool, Concat, Transpose};
+    let s = Shape::new(3, 7, 6);
+    let one = |op: Node| vec![op];
+    let act = |a: Activation| Node::new("op", a, vec![0]);
+    op_matches_burn("LeakyRelu", s, one(act(Activation::LeakyRelu { alpha: 0.1 })), |x| leaky_relu(x, 0.1));
+    op_matches_burn("Elu", s, one(act(Activation::Elu { alpha: 0.7 })), |x| elu(x, 0.7));
+    op_matches_burn("Sigmoid", s, one(act(Activation::Sigmoid)), sigmoid);
+    op_matches_burn("Tanh", s, one(act(Activation::Tanh)), tanh);
+    op_matches_burn("Clip", s, one(act(Activation::Clip { lo: -0.5, hi: 0.8 })), |x| x.clamp(-0.5, 0.8));
+    op_matches_burn("HardSigmoid", s, one(act(Activation::HardSigmoid { alpha: 0.2, beta: 0.5 })), |x| {
+        hard_sigmoid(x, 0.2, 0.5)
+    });
+    op_matches_burn("HardSwish", s, one(act(Activation::HardSwish)), hard_swish);
+    let (scale, shift) = (vec![1.5f32, -0.5, 0.25], vec![0.1f32, 0.0, -2.0]);
+    op_matches_burn(
+        "BatchNormalization",
+        s,
+        one(Node::new("bn", Affine::new("BatchNormalization", scale.clone(), shift.clone()).unwrap(), vec![0])),
+        |x| {
+            let dev = x.device();
+            let per = |v: &[f32]| Tensor::<4>::from_data(TensorData::new(v.to_vec(), [1, 3, 1, 1]), &dev).autodiff();
+            x * per(&scale) + per(&shift)
+        },
+    );
+    for include in [false, true] {
+        let pool =
+            AvgPool { kernel: [3, 2], stride: [2, 1], pads: [1, 0, 1, 1], count_include_pad: include, global: false };
+        let options = AvgPoolOptions::new([3, 2])
+            .with_stride([2, 1])
+            .with_padding_pairs([(1, 1), (0, 1)])
+            .with_count_include_pad(include);
+        op_matches_burn(
+            &format!("AveragePool count_include_pad={include}"),
+            s,
+            one(Node::new("avg", pool, vec![0])),
+            move |x| avg_pool2d(x, options.clone()),
+        );
+    }
+    op_matches_burn("GlobalAveragePool", s, one(Node::new("gap", AvgPool::global(), vec![0])), |x| {
+        x.mean_dim(2).mean_dim(3)
+    });
+    op_matches_burn(
+        "GlobalMaxPool",
+        s,
+        one(Node::new("gmp", MaxPool { kernel: [7, 6], stride: [1, 1], pads: [0; 4] }, vec![0])),
+        |x| max_pool2d(x, MaxPoolOptions::new([7, 6]).with_stride([1, 1])),
+    );
+    op_matches_burn(
+        "Transpose (C, H, W) -> (H, W, C)",
+        s,
+        one(Node::new("t", Transpose { perm: [1, 2, 0] }, vec![0])),
+        |x| x.permute([0, 2, 3, 1]),
+    );
+    op_matches_burn(
+        "Concat of two values",
+        s,
+        vec![act(Activation::Tanh), Node::new("b", Activation::Sigmoid, vec![0]), Node::new("cat", Concat, vec![1, 2])],
+        |x| Tensor::cat(vec![tanh(x.clone()), sigmoid(x)], 1),
+    );
 }

@@ -157,6 +157,11 @@ def main():
     w.CopyFrom(numpy_helper.from_array(a, w.name))
     onnx.save(m, os.path.join(out, "nan.onnx"))
     print("nan.onnx written")
+    # Few weights, many FLOPs: two 64-channel convolutions over 512 x 512 (~19 GFLOP), refused.
+    heavy = nn.Sequential(nn.Conv2d(3, 64, 3, padding=1), nn.ReLU(), nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(),
+                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 2)).eval()
+    torch.onnx.export(heavy, (torch.rand(1, 3, 512, 512),), os.path.join(out, "heavy.onnx"), dynamo=False, opset_version=17)
+    print("heavy.onnx written")
 
 
 if __name__ == "__main__":

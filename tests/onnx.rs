@@ -103,6 +103,14 @@ fn bad_files_are_refused_by_what_is_wrong() {
     let gelu = std::fs::read(format!("{DIR}/unsupported.onnx")).unwrap();
     let err = onnx::import(&gelu, None).unwrap_err().to_string();
     assert!(err.starts_with("model: node “/Erf” (Erf): this op is not supported; supported: Conv"), "{err}");
+    // The limits, each refused with its numbers: over 2 GFLOP a pass (few weights, big maps),
+    // over 100 MB a file (before it is parsed).
+    let heavy = std::fs::read(format!("{DIR}/heavy.onnx")).unwrap();
+    let err = onnx::import(&heavy, None).unwrap_err().to_string();
+    assert!(err.contains("one forward pass is 20.28 GFLOP; models over 2 GFLOP are refused"), "{err}");
+    let big = vec![0u8; onnx::MAX_BYTES + 1];
+    let err = onnx::import(&big, None).unwrap_err().to_string();
+    assert!(err.contains("the model is 100.0 MB; models over 100 MB are refused"), "{err}");
     // A NaN weight: refused at import instead of every map coming out NaN.
     let nan = std::fs::read(format!("{DIR}/nan.onnx")).unwrap();
     let err = onnx::import(&nan, None).unwrap_err().to_string();

@@ -49,7 +49,7 @@ pub fn import(model: &[u8], data: Option<&[u8]>) -> Result<Imported> {
     if total > MAX_BYTES {
         return Err(Error::Model(format!(
             "the model is {:.1} MB; models over {} MB are refused",
-            total as f64 / 1e6,
+            total as f64 / (1u64 << 20) as f64,
             MAX_BYTES >> 20
         )));
     }

@@ -1,5 +1,6 @@
 // axe-core (WCAG 2.1 A/AA and best practices) on every view a visitor reaches: the first map, the
-// compare grid with its evidence, the drawing pad, a dream, CIFAR-10; on a desktop and a phone.
+// compare grid with its evidence, the drawing pad, a dream, CIFAR-10, inside the network and the
+// layer table; on a desktop and a phone.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -37,7 +38,14 @@ describe('accessibility', () => {
       await recompute(page, () => page.check('input[name="dataset"][value="cifar10"]'));
       await settled(page);
       await check('cifar10');
-      assert.deepEqual(found, { load: [], compare: [], draw: [], dream: [], cifar10: [] });
+      // Inside the network, open, a channel enlarged and ranked; and the layer table.
+      await page.click('#inside > summary');
+      await page.waitForFunction(() => /nodes for class/.test(document.getElementById('inside-status').textContent));
+      await page.click('#inside-strip .node-row[data-node="conv2"] canvas');
+      await page.waitForFunction(() => document.querySelectorAll('#inside-rank li').length > 0);
+      await page.click('#model-layers > summary');
+      await check('inside');
+      assert.deepEqual(found, { load: [], compare: [], draw: [], dream: [], cifar10: [], inside: [] });
       assert.deepEqual(errors, []);
       await context.close();
     });

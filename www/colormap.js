@@ -120,21 +120,41 @@ export function paintGrid(canvas, data, { c, h, w, cols, ranges, cmap, dim = fal
   const img = ctx.createImageData(canvas.width, canvas.height);
   const d = img.data;
   d.fill(255);
-  const s = stopsOf(cmap);
+  // A whole strip is ~10⁵ pixels redrawn per input: a table of 256 colours, not interpolation each.
+  const lut = lutOf(cmap, dim);
   for (let k = 0; k < c; k++) {
     const [lo, hi] = ranges[k];
-    const span = hi - lo;
+    const scale = hi > lo ? 255 / (hi - lo) : 0;
     const x0 = (k % cols) * (w + 1), y0 = Math.floor(k / cols) * (h + 1);
     for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const o = ((y0 + y) * canvas.width + x0 + x) * 4;
-        colorInto(d, o, s, span > 0 ? (data[k * h * w + y * w + x] - lo) / span : 0.5);
-        if (dim) for (let j = 0; j < 3; j++) d[o + j] = 200 + (d[o + j] >> 3);
-        d[o + 3] = 255;
+      let o = ((y0 + y) * canvas.width + x0) * 4;
+      const row = k * h * w + y * w;
+      for (let x = 0; x < w; x++, o += 4) {
+        const t = scale ? (data[row + x] - lo) * scale : 127.5;
+        const i = 3 * (t > 0 ? (t < 255 ? Math.round(t) : 255) : 0);
+        d[o] = lut[i];
+        d[o + 1] = lut[i + 1];
+        d[o + 2] = lut[i + 2];
       }
     }
   }
   ctx.putImageData(img, 0, 0);
+}
+
+const luts = new Map();
+/** 256 RGB colours of a colour map (washed out when `dim`). */
+function lutOf(cmap, dim) {
+  const key = `${cmap}:${dim}`;
+  if (!luts.has(key)) {
+    const lut = new Uint8Array(256 * 3);
+    const s = stopsOf(cmap);
+    for (let i = 0; i < 256; i++) {
+      colorInto(lut, 3 * i, s, i / 255);
+      if (dim) for (let j = 0; j < 3; j++) lut[3 * i + j] = 200 + (lut[3 * i + j] >> 3);
+    }
+    luts.set(key, lut);
+  }
+  return luts.get(key);
 }
 
 /** A vector as bars about a zero line (`signed`) or up from the floor; long vectors are binned to

@@ -43,7 +43,7 @@ export function refreshInside() {
       shown = { trace, input, model, rule };
       const t0 = performance.now();
       draw();
-      $('inside-status').textContent = `${trace.nodes.length} nodes for class ${state.info[model].classNames[trace.target]}: trace ${ms.toFixed(1)} ms in the worker, drawn in ${(performance.now() - t0).toFixed(1)} ms.`;
+      $('inside-status').textContent = `${trace.nodes.length} nodes for class ${state.info[model].classNames[trace.target]}: traced in ${ms.toFixed(1)} ms (request to answer), drawn in ${(performance.now() - t0).toFixed(1)} ms.`;
       if (selected) showFilters();
     },
     (err) => { $('inside-status').textContent = `Could not trace the network: ${err.message}`; },

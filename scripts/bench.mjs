@@ -416,7 +416,7 @@ for (const r of own.rows) {
   console.log(`${pad(r.name, 28)}${pad(r.mflop.toFixed(1), 9)}${pad(r.params, 9)}${pad(r.importMs.toFixed(1), 9)}${pad(r.forward.toFixed(2), 9)}${pad(r.ort?.toFixed(2) ?? '–', 9)}${pad(r.vanilla.toFixed(2), 9)}${pad(r.trace.toFixed(2), 9)}${pad(rate.toFixed(0), 9)}${r.sameAnswer == null ? '' : `max |Δp| ${r.sameAnswer.toExponential(1)}`}`);
 }
 const rate = own.rows.at(-1).mflop / (own.rows.at(-1).vanilla / 1000);
-console.log(`A vanilla map costs about 3 forward passes; at ${rate.toFixed(0)} MFLOP/s (the largest model's rate) a map under 1 s in the page allows a model of about ${(rate / 3).toFixed(0)} MFLOP per forward pass. Beyond that: threads (SharedArrayBuffer needs cross-origin isolation headers a static host may not send) or WebGPU.`);
+console.log(`MFLOP/s: forward-pass MFLOP per second of vanilla map. At the largest model's ${rate.toFixed(0)}, a vanilla map stays under 1 s up to a model of about ${rate.toFixed(0)} MFLOP per forward pass (the importer refuses above 2000). Beyond that: threads (SharedArrayBuffer needs cross-origin isolation headers a static host may not send) or WebGPU.`);
 console.log('\nThe layer strip in the page (traced: request to answer through the worker, behind any job it runs; drawn: every node\'s canvas), ms, medians of 12 inputs:');
 for (const r of strip) console.log(`${pad(r.dataset, 9)}trace ${r.trace.toFixed(1)} (target ≤ 4)   drawn ${r.drawn.toFixed(1)} (target ≤ 12)`);
 writeFileSync(out, JSON.stringify({ chromium: version, reps, timings, pooled, tfjs, own, strip, openMs, firstMapPhases, size, download, firstMapGzip }, null, 2));

@@ -98,6 +98,23 @@ impl DatasetKind {
     }
 }
 
+impl crate::spec::InputSpec {
+    /// The tutorial's input for a data set.
+    pub fn of(kind: DatasetKind) -> Self {
+        let side = kind.side();
+        let class_names = kind.class_names().iter().map(|s| s.to_string()).collect();
+        crate::spec::InputSpec { height: side, width: side, channels: kind.channels(), class_names }
+    }
+
+    /// The tutorial data set whose images have this size, if one has (its gallery fits the model).
+    pub fn dataset_shape(&self) -> Option<DatasetKind> {
+        DatasetKind::ALL.into_iter().find(|&k| {
+            let s = Self::of(k);
+            (s.height, s.width, s.channels) == (self.height, self.width, self.channels)
+        })
+    }
+}
+
 #[derive(Module, Debug)]
 pub struct Cnn {
     pub conv1: Conv2d,

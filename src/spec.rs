@@ -5,7 +5,6 @@
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::Serialize;
 
-use crate::model::DatasetKind;
 use crate::{Error, Result};
 
 /// An H x W x C image in [0, 1] in, one logit per class out.
@@ -18,25 +17,12 @@ pub struct InputSpec {
     pub class_names: Vec<String>,
 }
 
+/// (A data set's spec, `InputSpec::of`, lives with the data sets in `crate::model`: the spec
+/// knows no data set.)
 impl InputSpec {
-    /// The tutorial's input for a data set.
-    pub fn of(kind: DatasetKind) -> Self {
-        let side = kind.side();
-        let class_names = kind.class_names().iter().map(|s| s.to_string()).collect();
-        InputSpec { height: side, width: side, channels: kind.channels(), class_names }
-    }
-
     /// An image of this size whose classes are named "class 0" … "class k−1".
     pub fn numbered(height: usize, width: usize, channels: usize, classes: usize) -> Self {
         InputSpec { height, width, channels, class_names: (0..classes).map(|k| format!("class {k}")).collect() }
-    }
-
-    /// The tutorial data set whose images have this size, if one has (its gallery fits the model).
-    pub fn dataset_shape(&self) -> Option<DatasetKind> {
-        DatasetKind::ALL.into_iter().find(|&k| {
-            let s = InputSpec::of(k);
-            (s.height, s.width, s.channels) == (self.height, self.width, self.channels)
-        })
     }
 
     pub fn classes(&self) -> usize {

@@ -8,7 +8,7 @@
 use burn::tensor::{Tensor, TensorData};
 
 use super::integrated::STEPS;
-use super::registry::{MethodInfo, Param, ParamKind};
+use super::registry::params::{MethodInfo, Param, ParamKind};
 use super::{Attribution, Network, completeness_gap, input_gradient};
 use crate::Result;
 use crate::model::to_vec;

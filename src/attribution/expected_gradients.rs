@@ -8,7 +8,7 @@
 
 use burn::tensor::{Tensor, TensorData};
 
-use super::registry::{ImageValue, MethodInfo, Param, ParamKind};
+use super::registry::params::{ImageValue, MethodInfo, Param, ParamKind};
 use super::smoothgrad::{SAMPLES, SEED};
 use super::{Attribution, Network, input_gradient};
 use crate::model::to_vec;

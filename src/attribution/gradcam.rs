@@ -5,7 +5,7 @@
 
 use burn::tensor::{Tensor, TensorData};
 
-use super::registry::{MethodInfo, MethodOptions, Param, ParamKind, one_pass};
+use super::registry::params::{MethodInfo, MethodOptions, Param, ParamKind, one_pass};
 use super::{Attribution, Network, ReluRule};
 use crate::Result;
 use crate::model::{softmax, to_vec};

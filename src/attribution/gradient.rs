@@ -6,7 +6,7 @@
 
 use burn::tensor::Tensor;
 
-use super::registry::{MethodInfo, one_pass};
+use super::registry::params::{MethodInfo, one_pass};
 use super::{Attribution, Network, one_hot};
 use crate::Result;
 use crate::model::Cnn;

@@ -4,7 +4,7 @@
 use burn::tensor::{Tensor, TensorData};
 
 use super::baseline::Baseline;
-use super::registry::{ImageValue, MethodInfo, Param, ParamKind};
+use super::registry::params::{ImageValue, MethodInfo, Param, ParamKind};
 use super::smoothgrad::SEED;
 use super::{Attribution, Network, Part, input_gradient};
 use crate::model::to_vec;

@@ -8,7 +8,7 @@ use burn::tensor::Tensor;
 use burn::tensor::module::conv2d;
 use burn::tensor::ops::ConvOptions;
 
-use super::registry::{MethodInfo, Param, ParamKind, one_pass};
+use super::registry::params::{MethodInfo, Param, ParamKind, one_pass};
 use super::{Attribution, Network, one_hot};
 use crate::Result;
 use crate::model::{Activation, Cnn, LAYERS, Layer, conv_back, to_vec};

@@ -3,7 +3,7 @@
 
 use burn::tensor::{Tensor, TensorData};
 
-use super::registry::{MethodInfo, MethodOptions, Param, ParamKind};
+use super::registry::params::{MethodInfo, MethodOptions, Param, ParamKind};
 use super::{Attribution, Network, Part};
 use crate::model::to_vec;
 use crate::{Error, Result};

@@ -5,7 +5,7 @@
 
 use burn::tensor::{Tensor, TensorData};
 
-use super::registry::{self, MethodInfo, MethodOptions, Param, ParamKind};
+use super::registry::params::{MethodInfo, MethodOptions, Param, ParamKind};
 use super::{Attribution, Network, Part};
 use crate::model::to_vec;
 use crate::rng::Normals;
@@ -187,7 +187,7 @@ pub const SMOOTHGRAD: MethodInfo = MethodInfo {
     single_channel: false,
     splittable: true,
     build: |o, net| {
-        let base_info = registry::find(o.word("base"))?;
+        let base_info = o.method_named("base")?;
         let base = o.for_method(base_info).build(net)?;
         Ok(Box::new(SmoothGrad {
             base,
@@ -202,6 +202,6 @@ pub const SMOOTHGRAD: MethodInfo = MethodInfo {
 };
 
 fn samples_times_base(o: &MethodOptions, net: &super::Network) -> usize {
-    let base = registry::find(o.word("base")).map_or(1, |b| o.for_method(b).passes(net));
+    let base = o.method_named("base").map_or(1, |b| o.for_method(b).passes(net));
     o.usize("samples").saturating_mul(base)
 }

@@ -4,31 +4,11 @@ use serde::de::{Deserialize, Deserializer};
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use super::params::{MethodInfo, Param, ParamKind};
-use super::{COMMON_KEYS, METHODS, all_params, find, param};
+use super::list::{METHODS, all_params, find, param};
+use super::params::{ImageValue, MethodInfo, MethodOptions, Param, ParamKind};
 use crate::attribution::{Attribution, Network};
 use crate::validate::{MAX_BATCH, MAX_PASSES, check_pixels};
 use crate::{Error, Result};
-
-/// An image-valued parameter.
-#[derive(Clone, Debug, PartialEq)]
-pub enum ImageValue {
-    Named(String),
-    Values(Vec<f32>),
-}
-
-/// One call's options: the method, the class to explain, the batch size, and the method
-/// parameters, each checked against the registry when set. Absent parameters take the
-/// registry's default.
-#[derive(Clone, Debug)]
-pub struct MethodOptions {
-    pub method: &'static MethodInfo,
-    /// Class to explain; the predicted one when absent.
-    pub target: Option<usize>,
-    /// Images per batch through the network; capped at `validate::MAX_BATCH`.
-    pub batch_size: usize,
-    values: Map<String, Value>,
-}
 
 impl Default for MethodOptions {
     fn default() -> Self {
@@ -128,6 +108,11 @@ impl MethodOptions {
     }
 
     /// A word parameter: a choice or a method id (its default when unset).
+    /// The method a method-valued parameter (SmoothGrad's `base`) names.
+    pub fn method_named(&self, key: &str) -> Result<&'static MethodInfo> {
+        find(self.word(key))
+    }
+
     pub fn word(&self, key: &str) -> &str {
         match (self.raw(key), param(key).map(|p| p.kind)) {
             (Some(Value::String(s)), _) => s,
@@ -260,3 +245,6 @@ impl Serialize for MethodOptions {
         self.to_json().serialize(s)
     }
 }
+
+/// Option keys every method takes.
+pub const COMMON_KEYS: [&str; 3] = ["method", "target", "batchSize"];

@@ -2,7 +2,6 @@
 
 use serde::Serialize;
 
-use super::options::MethodOptions;
 use crate::Result;
 use crate::attribution::{Attribution, Network};
 
@@ -82,6 +81,32 @@ impl PartialEq for MethodInfo {
     fn eq(&self, other: &Self) -> bool {
         self.id == other.id
     }
+}
+
+/// An image-valued parameter.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ImageValue {
+    Named(String),
+    Values(Vec<f32>),
+}
+
+/// One call's options: the method, the class to explain, the batch size, and the method
+/// parameters, each checked against the registry when set. Absent parameters take the
+/// registry's default.
+#[derive(Clone, Debug)]
+pub struct MethodOptions {
+    pub method: &'static MethodInfo,
+    /// Class to explain; the predicted one when absent.
+    pub target: Option<usize>,
+    /// Images per batch through the network; capped at `validate::MAX_BATCH`.
+    pub batch_size: usize,
+    /// The method parameters set, checked (`options`); read through the typed getters.
+    pub(super) values: serde_json::Map<String, serde_json::Value>,
+}
+
+/// For methods that cost one pass.
+pub fn one_pass(_: &MethodOptions, _: &Network) -> usize {
+    1
 }
 
 pub(super) fn kebab(key: &str) -> String {

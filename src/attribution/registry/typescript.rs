@@ -1,7 +1,7 @@
 //! The registry as TypeScript text for the JS package's declarations.
 
+use super::list::{METHODS, all_params};
 use super::params::ParamKind;
-use super::{METHODS, all_params};
 use crate::validate::MAX_BATCH;
 
 /// The registry as TypeScript declarations for the JS package: the options of `Model.explain`

@@ -89,9 +89,21 @@ function draw() {
     }
     const what = view === 'gradient' ? (dim ? 'gradient (not reached yet)' : 'gradient of the target logit') : 'output';
     row.querySelector('.range').textContent = `${what}: ${fmt(lo)} … ${fmt(hi)}`;
-    canvas.setAttribute('aria-label', `${node.name}, ${node.op}, ${node.shape.join(' × ')}: ${what} from ${fmt(lo)} to ${fmt(hi)}${isMap(node) ? `; ${node.shape[0]} channels, arrow keys move between them, Enter enlarges` : ''}`);
+    const top = isMap(node) && !dim ? `; strongest channels ${strongest(values, node.shape).join(', ')}` : '';
+    canvas.setAttribute('aria-label', `${node.name}, ${node.op}, ${node.shape.join(' × ')}: ${what} from ${fmt(lo)} to ${fmt(hi)}${top}${isMap(node) ? `; ${node.shape[0]} channels, arrow keys move between them, Enter enlarges` : ''}`);
     row.classList.toggle('selected', selected?.node === i);
   });
+}
+
+/** The three channels with the largest mean magnitude: what a text alternative names. */
+function strongest(values, [c, h, w]) {
+  const per = h * w;
+  const mean = Array.from({ length: c }, (_, k) => {
+    let sum = 0;
+    for (let i = k * per; i < (k + 1) * per; i++) sum += Math.abs(values[i]);
+    return [sum / per, k];
+  });
+  return mean.sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, 3).map(([, k]) => k);
 }
 
 /** A node's row: its name, op, shape, what it reads when that is not the node before it (a

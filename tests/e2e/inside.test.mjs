@@ -24,6 +24,9 @@ describe('inside the network', () => {
     const names = await page.$$eval('#inside-strip .node-row', (rows) => rows.map((r) => r.dataset.node));
     assert.deepEqual(names, ['conv1', 'relu1', 'pool1', 'dropout1', 'conv2', 'relu2', 'pool2', 'dropout2', 'flatten', 'fc1', 'relu3', 'fc2']);
     assert.match(await page.textContent('#inside-strip .node-row[data-node="conv2"] .node-head'), /conv2 Conv · 64 × 11 × 11 · output: /);
+    // Its text alternative: name, shape, range and the strongest channels.
+    assert.match(await page.getAttribute('#inside-strip .node-row[data-node="conv2"] canvas', 'aria-label'),
+      /^conv2, Conv, 64 × 11 × 11: output from \S+ to \S+; strongest channels \d+, \d+, \d+; 64 channels/);
     // The value under the pointer is the trace's: channel 0, first pixel of conv1.
     const trace = await page.evaluate(() => import('./state.js').then(({ engine, state }) => engine.call('layerTrace', { dataset: 'mnist', image: state.input.image, options: { target: state.result.target } })));
     const conv1 = page.locator('#inside-strip .node-row[data-node="conv1"] canvas');

@@ -108,3 +108,12 @@ export const answer = (page) => page.evaluate(() => {
 export async function pick(page, index) {
   await recompute(page, () => page.click(`#gallery .thumb[data-index="${index}"]`));
 }
+
+/** One freehand stroke on the drawing pad, from `a` to `b` (pixels from its corner), as a mouse draws it. */
+export async function stroke(page, [x0, y0], [x1, y1], steps = 10) {
+  const pad = await page.locator('#pad').boundingBox();
+  await page.mouse.move(pad.x + x0, pad.y + y0);
+  await page.mouse.down();
+  await page.mouse.move(pad.x + x1, pad.y + y1, { steps });
+  await page.mouse.up();
+}

@@ -5,7 +5,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { ROOT, SHOTS, recompute, settled, useSite } from './harness.mjs';
+import { ROOT, SHOTS, recompute, settled, stroke, useSite } from './harness.mjs';
 
 const site = useSite();
 
@@ -73,13 +73,7 @@ describe('inside the network', () => {
     const { page, context, errors } = await site.open({ viewport: { width: 390, height: 844 } });
     await openInside(page);
     await page.click('#tab-draw');
-    const pad = await page.locator('#pad').boundingBox();
-    await recompute(page, async () => {
-      await page.mouse.move(pad.x + 120, pad.y + 60);
-      await page.mouse.down();
-      await page.mouse.move(pad.x + 130, pad.y + 220, { steps: 10 });
-      await page.mouse.up();
-    });
+    await recompute(page, () => stroke(page, [120, 60], [130, 220]));
     await settled(page);
     // The strip's class is the map's target, for the drawing.
     await page.waitForFunction(() => {

@@ -5,7 +5,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { ROOT, answer, distinctColors, pixels, recompute, settled, useSite } from './harness.mjs';
+import { ROOT, answer, distinctColors, pixels, recompute, settled, stroke, useSite } from './harness.mjs';
 
 const site = useSite();
 const FIX = `${ROOT}tests/fixtures/onnx`;
@@ -104,13 +104,7 @@ describe('your own model', () => {
     percents(ref.logits).forEach((p, i) => assert.ok(Math.abs(probs[i] * 100 - p) < 1e-3, `class ${i}: ${probs[i] * 100} vs PyTorch ${p}`));
     // A drawing reaches it as a 15 x 13 grey input.
     await page.click('#tab-draw');
-    const box = await page.locator('#pad').boundingBox();
-    await recompute(page, async () => {
-      await page.mouse.move(box.x + 100, box.y + 60);
-      await page.mouse.down();
-      await page.mouse.move(box.x + 140, box.y + 200, { steps: 8 });
-      await page.mouse.up();
-    });
+    await recompute(page, () => stroke(page, [100, 60], [140, 200], 8));
     assert.match(await page.textContent('#prepared-caption'), /15 × 13, drawn/);
     assert.deepEqual(errors, []);
     await context.close();

@@ -129,8 +129,11 @@ fn conv_config(cin: usize, cout: usize) -> Conv2dConfig {
     Conv2dConfig::new([cin, cout], [3, 3])
 }
 
+/// Both dropout layers' rate (the tutorial's).
+pub const DROPOUT_RATE: f32 = 0.25;
+
 fn dropout() -> Dropout {
-    DropoutConfig::new(0.25).init()
+    DropoutConfig::new(f64::from(DROPOUT_RATE)).init()
 }
 
 /// Every parameter of a [`Cnn`], (weight, bias) per layer, in burn's layouts.

@@ -12,6 +12,7 @@ use crate::Result;
 use crate::attribution::{MethodOptions, Network};
 use crate::explain::explain;
 use crate::graph::Op;
+use crate::graph::ops::Init;
 use crate::model::Cnn;
 use crate::postprocess::{self, ChannelReduce, SignView};
 use crate::rng::Rng;
@@ -35,7 +36,7 @@ fn redrawn(net: &Network, seed: u64) -> Vec<(usize, Arc<dyn Op>)> {
     (0..nodes.len())
         .rev()
         .filter_map(|i| {
-            let op = nodes[i].op.reinitialized(&mut layer_rng(seed, place))?;
+            let op = nodes[i].op.reinitialized(&mut layer_rng(seed, place), Init::PyTorch)?;
             place += 1;
             Some((i, op))
         })

@@ -8,9 +8,9 @@
 //! window in row-major order, ReLU rules of `ReluRule`), and the tests hold the engine to burn's
 //! forward pass and autodiff gradient.
 
-use crate::graph::ops::{Conv, ConvGeometry, Dense, Flatten, Identity, MaxPool, Relu};
+use crate::graph::ops::{Conv, ConvGeometry, Dense, Dropout, Flatten, MaxPool, Relu};
 use crate::graph::{Graph, Node, Shape};
-use crate::model::{CONV1_OUT, CONV2_OUT, Cnn, LAYERS, Layer, to_vec};
+use crate::model::{CONV1_OUT, CONV2_OUT, Cnn, DROPOUT_RATE, LAYERS, Layer, to_vec};
 
 /// Node names: the layer's own (conv1, fc2), else its kind numbered in order (relu1, pool2).
 pub fn node_names() -> Vec<String> {
@@ -59,7 +59,7 @@ pub fn graph_of(model: &Cnn) -> Graph {
                 Layer::Conv2 => Node::new(name, conv(&model.conv2), inputs),
                 Layer::Relu => Node::new(name, Relu, inputs),
                 Layer::Pool => Node::new(name, MaxPool::square(2), inputs),
-                Layer::Dropout => Node::new(name, Identity { kind: "Dropout" }, inputs),
+                Layer::Dropout => Node::new(name, Dropout { rate: DROPOUT_RATE }, inputs),
                 Layer::Flatten => Node::new(name, Flatten, inputs),
                 Layer::Fc1 => Node::new(name, dense(&model.fc1), inputs),
                 Layer::Fc2 => Node::new(name, dense(&model.fc2), inputs),

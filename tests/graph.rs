@@ -284,3 +284,73 @@ fn every_op_alone_matches_burn_forward_and_autodiff() {
         |x| Tensor::cat(vec![tanh(x.clone()), sigmoid(x)], 1),
     );
 }
+
+/// 3×3 stride-1 convolutions take the fast passes, padding copied in, at each block width
+/// (8, 16, 32 channels) and with few inputs; held to burn like the general pass.
+#[test]
+fn padded_fast_convolutions_match_burn() {
+    let dev = saliency::backend::default_device();
+    for (cin, cout, pads) in [(3, 16, [1, 1, 1, 1]), (16, 8, [1, 0, 2, 1]), (8, 24, [1; 4]), (32, 32, [0, 1, 0, 1])] {
+        let what = format!("Conv {cin}→{cout} pads {pads:?}");
+        let mut rng = Rng::new((cin * 100 + cout) as u64);
+        let (w, b) = (normals(&mut rng, cout * cin * 9, 0.2), normals(&mut rng, cout, 0.1));
+        let g = ConvGeometry { pads, ..ConvGeometry::valid(3) };
+        let conv = Conv::new(w.clone(), Some(b.clone()), cin, cout, g).unwrap();
+        let (wt, bt) = (t4(&w, [cout, cin, 3, 3], &dev).autodiff(), t1(&b, &dev).autodiff());
+        op_matches_burn(&what, Shape::new(cin, 9, 7), vec![Node::new("conv", conv, vec![0])], move |x| {
+            burn::tensor::module::conv2d(x, wt.clone(), Some(bt.clone()), options(g))
+        });
+    }
+}
+
+/// The weight and bias gradients of a lone conv (of ⟨cotangent, output⟩, on a half-zero input as
+/// ReLU leaves) against burn's autodiff, for every geometry the general and fast passes take.
+#[test]
+fn conv_and_dense_parameter_gradients_match_burn() {
+    let dev = saliency::backend::default_device();
+    let cases = [
+        (3, 8, A),
+        (8, 8, DW),
+        (8, 16, C),
+        (3, 16, ConvGeometry { pads: [1; 4], ..ConvGeometry::valid(3) }),
+        (16, 32, ConvGeometry::valid(3)),
+    ];
+    for (cin, cout, g) in cases {
+        let what = format!("Conv {cin}→{cout} {g:?}");
+        let mut rng = Rng::new((cin * 31 + cout) as u64);
+        let (cg, [kh, kw]) = (cin / g.groups, g.kernel);
+        let (w, b) = (normals(&mut rng, cout * cg * kh * kw, 0.3), normals(&mut rng, cout, 0.1));
+        let input = Shape::new(cin, 9, 8);
+        let x: Vec<f32> = (0..input.len()).map(|_| (rng.uniform() * 2.0 - 1.0).max(0.0) as f32).collect();
+        let conv = Conv::new(w.clone(), Some(b.clone()), cin, cout, g).unwrap();
+        let graph = Graph::new(input, vec![Node::new("conv", conv, vec![0])]).unwrap();
+        let trace = graph.forward(Maps::from_chw(&x, cin, 9, 8));
+        let out = graph.output_shape();
+        let cot: Vec<f32> = (0..out.len()).map(|_| (rng.uniform() * 2.0 - 1.0).max(-0.2) as f32).collect();
+        let ours = graph.parameter_gradients(&trace, Maps::from_chw(&cot, out.c, out.h, out.w)).remove(0);
+        let (wt, bt) =
+            (t4(&w, [cout, cg, kh, kw], &dev).autodiff().require_grad(), t1(&b, &dev).autodiff().require_grad());
+        let y = conv2d(t4(&x, [1, cin, 9, 8], &dev).autodiff(), wt.clone(), Some(bt.clone()), options(g));
+        let grads = (y * t4(&cot, [1, out.c, out.h, out.w], &dev).autodiff()).sum().backward();
+        let want = [to_vec(wt.grad(&grads).unwrap()), to_vec(bt.grad(&grads).unwrap())].concat();
+        assert_close(&what, &ours, &want);
+    }
+    let (i, o) = (12, 5);
+    let mut rng = Rng::new(9);
+    let (w, b) = (normals(&mut rng, i * o, 0.3), normals(&mut rng, o, 0.1));
+    let x: Vec<f32> = (0..i).map(|_| (rng.uniform() * 2.0 - 1.0).max(0.0) as f32).collect();
+    let graph = Graph::new(
+        Shape::vector(i),
+        vec![Node::new("fc", Dense::new(w.clone(), Some(b.clone()), i, o).unwrap(), vec![0])],
+    )
+    .unwrap();
+    let trace = graph.forward(Maps { data: x.clone(), h: 1, w: 1, c: i });
+    let cot: Vec<f32> = (0..o).map(|_| (rng.uniform() * 2.0 - 1.0) as f32).collect();
+    let ours = graph.parameter_gradients(&trace, Maps { data: cot.clone(), h: 1, w: 1, c: o }).remove(0);
+    let wt = Tensor::<2>::from_data(TensorData::new(w, [i, o]), &dev).autodiff().require_grad();
+    let bt = t1(&b, &dev).autodiff().require_grad();
+    let xt = Tensor::<2>::from_data(TensorData::new(x, [1, i]), &dev).autodiff();
+    let y = xt.matmul(wt.clone()) + bt.clone().unsqueeze();
+    let grads = (y * Tensor::<2>::from_data(TensorData::new(cot, [1, o]), &dev).autodiff()).sum().backward();
+    assert_close("Gemm", &ours, &[to_vec(wt.grad(&grads).unwrap()), to_vec(bt.grad(&grads).unwrap())].concat());
+}

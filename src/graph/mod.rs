@@ -14,6 +14,8 @@ pub mod ops;
 
 use std::sync::Arc;
 
+use crate::rng;
+
 pub use maps::{Maps, Shape};
 pub use ops::{Op, ReluRule};
 
@@ -156,19 +158,67 @@ impl Graph {
     /// The gradient with respect to value `stop` of ⟨seed, value `from`⟩ (`from` > `stop`): what
     /// a filter's activation maximisation ascends.
     pub fn backward_from(&self, t: &Trace, from: usize, seed: Maps, rule: ReluRule, stop: usize) -> Maps {
-        self.propagate(t, from, seed, stop, |n, ins, out, g| n.op.backward(ins, out, g, rule))
+        self.propagate(t, from, seed, stop, |_, n, ins, out, g| n.op.backward(ins, out, g, rule))
     }
 
     /// The LRP relevance at value `stop` from `relevance` at the output.
     pub fn lrp(&self, t: &Trace, relevance: Maps, epsilon: f32, stop: usize) -> Maps {
-        self.propagate(t, self.nodes.len(), relevance, stop, |n, ins, out, r| n.op.lrp(ins, out, r, epsilon))
+        self.propagate(t, self.nodes.len(), relevance, stop, |_, n, ins, out, r| n.op.lrp(ins, out, r, epsilon))
     }
 
     /// The gradient of ⟨seed, output⟩ with respect to every value (input first), under `rule`:
     /// one backward pass, each value's gradient kept (what the layer view shows).
     pub fn backward_all(&self, t: &Trace, seed: Maps, rule: ReluRule) -> Vec<Maps> {
-        let grads = self.walk(t, self.nodes.len(), seed, 0, true, |n, ins, out, g| n.op.backward(ins, out, g, rule));
+        let grads = self.walk(t, self.nodes.len(), seed, 0, true, |_, n, ins, out, g| n.op.backward(ins, out, g, rule));
         grads.into_iter().enumerate().map(|(v, g)| g.unwrap_or_else(|| Maps::of_shape(self.shapes[v]))).collect()
+    }
+
+    /// Every node's learned parameters (`Op::parameter_values`; empty for a node without).
+    pub fn parameter_values(&self) -> Vec<Vec<f32>> {
+        self.nodes.iter().map(|n| n.op.parameter_values()).collect()
+    }
+
+    /// The same graph holding `values` (one entry per node, as `parameter_values` gives them);
+    /// `None` if an entry does not fit its node.
+    pub fn with_parameter_values(&self, values: &[Vec<f32>]) -> Option<Graph> {
+        if values.len() != self.nodes.len() {
+            return None;
+        }
+        let mut ops = Vec::new();
+        for (i, (n, v)) in self.nodes.iter().zip(values).enumerate() {
+            match (v.is_empty(), n.op.parameters() == 0) {
+                (true, true) => {}
+                (false, false) => ops.push((i, n.op.with_parameter_values(v)?)),
+                _ => return None,
+            }
+        }
+        Some(self.with_ops(ops))
+    }
+
+    /// The graph as it runs on one training image: each op that behaves otherwise in training
+    /// (dropout) replaced by its draw from `rng`, in node order.
+    pub fn for_training(&self, rng: &mut rng::Rng) -> Graph {
+        let ops: Vec<_> = self
+            .nodes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| Some((i, n.op.training(self.shapes[i + 1], rng)?)))
+            .collect();
+        self.with_ops(ops)
+    }
+
+    /// The gradient of ⟨seed, output⟩ with respect to every node's parameters (laid out as
+    /// `parameter_values`), by one backward pass; nodes that read only the input pass nothing
+    /// further back.
+    pub fn parameter_gradients(&self, t: &Trace, seed: Maps) -> Vec<Vec<f32>> {
+        let mut grads = vec![Vec::new(); self.nodes.len()];
+        self.walk(t, self.nodes.len(), seed, 0, false, |i, n, ins, out, g| {
+            if n.op.parameters() > 0 {
+                grads[i] = n.op.parameter_gradient(ins, g);
+            }
+            if n.inputs.iter().all(|&v| v == 0) { Vec::new() } else { n.op.backward(ins, out, g, ReluRule::Gradient) }
+        });
+        grads
     }
 
     /// The nodes that read value `v`.
@@ -198,7 +248,7 @@ impl Graph {
         from: usize,
         seed: Maps,
         stop: usize,
-        step: impl Fn(&Node, &[&Maps], &Maps, &Maps) -> Vec<Maps>,
+        step: impl FnMut(usize, &Node, &[&Maps], &Maps, &Maps) -> Vec<Maps>,
     ) -> Maps {
         let mut grads = self.walk(t, from, seed, stop, false, step);
         grads[stop].take().unwrap_or_else(|| Maps::of_shape(self.shapes[stop]))
@@ -216,7 +266,7 @@ impl Graph {
         seed: Maps,
         stop: usize,
         keep_all: bool,
-        step: impl Fn(&Node, &[&Maps], &Maps, &Maps) -> Vec<Maps>,
+        mut step: impl FnMut(usize, &Node, &[&Maps], &Maps, &Maps) -> Vec<Maps>,
     ) -> Vec<Option<Maps>> {
         let mut grads: Vec<Option<Maps>> = vec![None; from + 1];
         grads[from] = Some(seed);
@@ -227,7 +277,7 @@ impl Graph {
             let Some(g) = passed else { continue };
             let n = &self.nodes[i];
             let ins: Vec<&Maps> = n.inputs.iter().map(|&v| &t.values[v]).collect();
-            for (&v, back) in n.inputs.iter().zip(step(n, &ins, &t.values[i + 1], &g)) {
+            for (&v, back) in n.inputs.iter().zip(step(i, n, &ins, &t.values[i + 1], &g)) {
                 if v < stop {
                     continue;
                 }

@@ -1,14 +1,17 @@
 //! A 2-D convolution (ONNX Conv): any kernel, stride, zero padding and dilation; groups from 1
-//! to depthwise. One general pass, and the fast pass of the tutorial's convolutions (3×3,
-//! stride 1, no padding, whole blocks of channels), which both tests hold to burn's autodiff.
+//! to depthwise. One general pass, and the fast pass of 3×3 stride-1 convolutions (the
+//! tutorial's, and the padded ones of VGG- and ResNet-like models: padding is copied in, so the
+//! fast pass sees a valid convolution) over whole blocks of channels; tests hold both to burn's
+//! autodiff.
 //!
 //! Values are channel last, so every inner loop is a run over contiguous channels that the
 //! compiler turns into SIMD, and the passes skip the zeros that ReLU and max pooling leave
 //! behind (skipping a zero term changes no sum).
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
-use super::{Inputs, Op, ReluRule, axpy, fan_in_uniform, nonzero_runs, one};
+use super::{Init, Inputs, Op, ReluRule, axpy, draw, nonzero_runs, one};
 use crate::graph::{Maps, Shape};
 use crate::rng::Rng;
 
@@ -54,8 +57,14 @@ impl ConvGeometry {
     }
 }
 
-/// Output channels per block of the fast forward pass.
-const BLOCK: usize = 32;
+/// Channels per block of the fast passes, widest first: a block's accumulators stay in SIMD
+/// registers over the 9·cin terms.
+const BLOCKS: [usize; 3] = [32, 16, 8];
+
+/// The widest block that divides `n` channels.
+fn block_of(n: usize) -> Option<usize> {
+    BLOCKS.into_iter().find(|&b| n.is_multiple_of(b))
+}
 
 /// Below this many input channels a run of them is too short for SIMD, and the fast backward
 /// pass goes by taps instead (a first convolution: 1 or 3).
@@ -101,9 +110,9 @@ impl Conv {
             forward.extend((0..cg * cout).map(|j| at(j % cout, j / cout, k)));
             backward.extend((0..cg * cout).map(|j| at(j / cg, j % cg, k)));
         }
-        let fast = g == ConvGeometry::valid(3)
-            && cout.is_multiple_of(BLOCK)
-            && (cin < FEW_INPUTS || cin.is_multiple_of(BLOCK));
+        let fast = ConvGeometry { pads: [0; 4], ..g } == ConvGeometry::valid(3)
+            && block_of(cout).is_some()
+            && (cin < FEW_INPUTS || block_of(cin).is_some());
         let mut by_taps = Vec::new();
         if fast && cin < FEW_INPUTS {
             let stride = (9 * cin).next_multiple_of(4);
@@ -164,7 +173,12 @@ impl Conv {
         let (Some(oh), Some(ow)) = (self.out_side(x.h, 0), self.out_side(x.w, 1)) else { return Maps::default() };
         let mut out = Maps::zeros(oh, ow, self.cout);
         if self.fast {
-            self.fast_forward(x, &mut out);
+            let x = self.padded(x);
+            match block_of(self.cout) {
+                Some(32) => self.fast_forward::<32>(&x, &mut out),
+                Some(16) => self.fast_forward::<16>(&x, &mut out),
+                _ => self.fast_forward::<8>(&x, &mut out),
+            }
         } else {
             self.general_forward(x, &mut out);
         }
@@ -214,22 +228,51 @@ impl Conv {
         back
     }
 
+    /// `x` inside its zero padding (borrowed when there is none): the fast passes then see a
+    /// valid convolution, and skip the padding's zeros like any others.
+    fn padded<'a>(&self, x: &'a Maps) -> Cow<'a, Maps> {
+        let [top, left, bottom, right] = self.pads;
+        if self.pads == [0; 4] {
+            return Cow::Borrowed(x);
+        }
+        let mut p = Maps::zeros(x.h + top + bottom, x.w + left + right, x.c);
+        let run = x.w * x.c;
+        for (y, row) in x.data.chunks_exact(run).enumerate() {
+            p.data[((y + top) * p.w + left) * x.c..][..run].copy_from_slice(row);
+        }
+        Cow::Owned(p)
+    }
+
+    /// The gradient at the unpadded input from one at the padded input.
+    fn cropped(&self, g: Maps, x: Shape) -> Maps {
+        let [top, left, ..] = self.pads;
+        if self.pads == [0; 4] {
+            return g;
+        }
+        let run = x.w * x.c;
+        let mut out = Maps::of_shape(x);
+        for (y, row) in out.data.chunks_exact_mut(run).enumerate() {
+            row.copy_from_slice(&g.data[((y + top) * g.w + left) * x.c..][..run]);
+        }
+        out
+    }
+
     /// The fast forward pass: each pixel's nonzero channels listed once (each is read by 9
-    /// output positions), then blocks of output channels small enough to stay in SIMD registers
-    /// over the 9·cin terms.
-    fn fast_forward(&self, x: &Maps, out: &mut Maps) {
+    /// output positions), then blocks of `B` output channels small enough to stay in SIMD
+    /// registers over the 9·cin terms.
+    fn fast_forward<const B: usize>(&self, x: &Maps, out: &mut Maps) {
         let (ow, cin, cout) = (out.w, self.cin, self.cout);
         let (nonzero, starts) = nonzero_runs(&x.data, x.c);
         for (p, out) in out.data.chunks_exact_mut(cout).enumerate() {
             let (y, xx) = (p / ow, p % ow);
-            for (b, out) in out.chunks_exact_mut(BLOCK).enumerate() {
-                let mut acc = [0f32; BLOCK];
-                acc.copy_from_slice(&self.bias[b * BLOCK..][..BLOCK]);
+            for (b, out) in out.chunks_exact_mut(B).enumerate() {
+                let mut acc = [0f32; B];
+                acc.copy_from_slice(&self.bias[b * B..][..B]);
                 for k in 0..9 {
                     let q = (y + k / 3) * x.w + xx + k % 3;
-                    let weights = &self.forward[k * cin * cout + b * BLOCK..];
+                    let weights = &self.forward[k * cin * cout + b * B..];
                     for &(i, v) in &nonzero[starts[q]..starts[q + 1]] {
-                        axpy(&mut acc, v, &weights[i as usize * cout..][..BLOCK]);
+                        axpy(&mut acc, v, &weights[i as usize * cout..][..B]);
                     }
                 }
                 out.copy_from_slice(&acc);
@@ -241,23 +284,23 @@ impl Conv {
     /// output positions it feeds, runs of input channels into SIMD registers. The terms are added
     /// in the order a scatter from the output positions (row-major, then channel) would add them:
     /// the taps run backwards.
-    fn backward_by_channels(&self, g: &Maps, h: usize, w: usize) -> Maps {
+    fn backward_by_channels<const B: usize>(&self, g: &Maps, h: usize, w: usize) -> Maps {
         let (cin, cout) = (self.cin, self.cout);
         let (nonzero, starts) = nonzero_runs(&g.data, g.c);
         let mut out = Maps::zeros(h, w, cin);
         for (p, out) in out.data.chunks_exact_mut(cin).enumerate() {
             let (y, x) = (p / w, p % w);
-            for (b, out) in out.chunks_exact_mut(BLOCK).enumerate() {
-                let mut acc = [0f32; BLOCK];
+            for (b, out) in out.chunks_exact_mut(B).enumerate() {
+                let mut acc = [0f32; B];
                 for k in (0..9).rev() {
                     let (Some(gy), Some(gx)) = (y.checked_sub(k / 3), x.checked_sub(k % 3)) else { continue };
                     if gy >= g.h || gx >= g.w {
                         continue;
                     }
                     let q = gy * g.w + gx;
-                    let weights = &self.backward[k * cout * cin + b * BLOCK..];
+                    let weights = &self.backward[k * cout * cin + b * B..];
                     for &(o, v) in &nonzero[starts[q]..starts[q + 1]] {
-                        axpy(&mut acc, v, &weights[o as usize * cin..][..BLOCK]);
+                        axpy(&mut acc, v, &weights[o as usize * cin..][..B]);
                     }
                 }
                 out.copy_from_slice(&acc);
@@ -296,11 +339,18 @@ impl Conv {
     }
 
     fn back(&self, x: Shape, g: &Maps) -> Maps {
-        match (self.fast, self.cin < FEW_INPUTS) {
-            (true, true) => self.backward_by_taps(g, x.h, x.w),
-            (true, false) => self.backward_by_channels(g, x.h, x.w),
-            (false, _) => self.general_backward(x, g),
+        if !self.fast {
+            return self.general_backward(x, g);
         }
+        let [top, left, bottom, right] = self.pads;
+        let (h, w) = (x.h + top + bottom, x.w + left + right);
+        let padded = match (self.cin < FEW_INPUTS, block_of(self.cin)) {
+            (true, _) => self.backward_by_taps(g, h, w),
+            (false, Some(32)) => self.backward_by_channels::<32>(g, h, w),
+            (false, Some(16)) => self.backward_by_channels::<16>(g, h, w),
+            (false, _) => self.backward_by_channels::<8>(g, h, w),
+        };
+        self.cropped(padded, x)
     }
 }
 
@@ -344,10 +394,50 @@ impl Op for Conv {
     fn parameters(&self) -> usize {
         self.weight.len() + if self.biased { self.cout } else { 0 }
     }
-    fn reinitialized(&self, rng: &mut Rng) -> Option<Arc<dyn Op>> {
+    fn reinitialized(&self, rng: &mut Rng, init: Init) -> Option<Arc<dyn Op>> {
         let fan_in = self.weight.len() / self.cout;
-        let weight = fan_in_uniform(rng, self.weight.len(), fan_in);
-        let bias = self.biased.then(|| fan_in_uniform(rng, self.cout, fan_in));
+        let fan_out = self.cout * self.kernel[0] * self.kernel[1];
+        let (weight, bias) = draw(rng, init, self.weight.len(), self.biased.then_some(self.cout), fan_in, fan_out);
         Some(Arc::new(Conv::new(weight, bias, self.cin, self.cout, self.geometry()).ok()?))
+    }
+    fn parameter_values(&self) -> Vec<f32> {
+        let bias = if self.biased { &self.bias[..] } else { &[] };
+        [&self.weight[..], bias].concat()
+    }
+    fn with_parameter_values(&self, values: &[f32]) -> Option<Arc<dyn Op>> {
+        let (weight, bias) = values.split_at_checked(self.weight.len())?;
+        let bias = self.biased.then(|| bias.to_vec());
+        Some(Arc::new(Conv::new(weight.to_vec(), bias, self.cin, self.cout, self.geometry()).ok()?))
+    }
+    /// ∂/∂W[o][i][k] = Σ over output positions of g[o] · the input tap k reads there. Gathered
+    /// from the nonzero gradient values only (after ReLU and max pooling, most are zero), each
+    /// adding a run of input channels into the backward layout ([k][o][i]: SIMD over inputs).
+    fn parameter_gradient(&self, x: &Inputs, g: &Maps) -> Vec<f32> {
+        let (x, cin, cout, taps) = (x[0], self.cin, self.cout, self.kernel[0] * self.kernel[1]);
+        let (cg, og) = (cin / self.groups, cout / self.groups);
+        let mut by_tap = vec![0f32; self.backward.len()];
+        let mut bias = vec![0f32; cout];
+        let (nonzero, starts) = nonzero_runs(&g.data, cout);
+        for (p, ends) in starts.windows(2).enumerate() {
+            let (oy, ox) = (p / g.w, p % g.w);
+            for k in 0..taps {
+                let Some(q) = self.source(x.shape(), oy, ox, k / self.kernel[1], k % self.kernel[1]) else { continue };
+                let pixel = &x.data[q * cin..][..cin];
+                for &(o, v) in &nonzero[ends[0]..ends[1]] {
+                    let o = o as usize;
+                    axpy(&mut by_tap[(k * cout + o) * cg..][..cg], v, &pixel[(o / og) * cg..][..cg]);
+                }
+            }
+            for &(o, v) in &nonzero[ends[0]..ends[1]] {
+                bias[o as usize] += v;
+            }
+        }
+        let mut grad: Vec<f32> = (0..self.weight.len())
+            .map(|j| by_tap[((j % taps) * cout + j / (taps * cg)) * cg + (j / taps) % cg])
+            .collect();
+        if self.biased {
+            grad.extend(bias);
+        }
+        grad
     }
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::{Inputs, Op, ReluRule, axpy, fan_in_uniform, nonzero_runs};
+use super::{Init, Inputs, Op, ReluRule, axpy, draw, nonzero_runs};
 use crate::graph::{Maps, Shape};
 use crate::rng::Rng;
 
@@ -89,10 +89,33 @@ impl Op for Dense {
         self.forward.len() + if self.biased { self.outputs } else { 0 }
     }
     /// Drawn [out][in], PyTorch's and the weights file's layout.
-    fn reinitialized(&self, rng: &mut Rng) -> Option<Arc<dyn Op>> {
-        let drawn = fan_in_uniform(rng, self.inputs * self.outputs, self.inputs);
-        let weight = (0..drawn.len()).map(|j| drawn[(j % self.outputs) * self.inputs + j / self.outputs]).collect();
-        let bias = self.biased.then(|| fan_in_uniform(rng, self.outputs, self.inputs));
+    fn reinitialized(&self, rng: &mut Rng, init: Init) -> Option<Arc<dyn Op>> {
+        let (i, o) = (self.inputs, self.outputs);
+        let (drawn, bias) = draw(rng, init, i * o, self.biased.then_some(o), i, o);
+        let weight = (0..drawn.len()).map(|j| drawn[(j % o) * i + j / o]).collect();
         Some(Arc::new(Dense::new(weight, bias, self.inputs, self.outputs).ok()?))
+    }
+    fn parameter_values(&self) -> Vec<f32> {
+        let bias = if self.biased { &self.bias[..] } else { &[] };
+        [&self.forward[..], bias].concat()
+    }
+    fn with_parameter_values(&self, values: &[f32]) -> Option<Arc<dyn Op>> {
+        let (weight, bias) = values.split_at_checked(self.forward.len())?;
+        let bias = self.biased.then(|| bias.to_vec());
+        Some(Arc::new(Dense::new(weight.to_vec(), bias, self.inputs, self.outputs).ok()?))
+    }
+    /// ∂/∂W[i][o] = x[i] · g[o] (rows for the nonzero inputs only), ∂/∂b = g.
+    fn parameter_gradient(&self, x: &Inputs, g: &Maps) -> Vec<f32> {
+        let mut grad = vec![0.0; self.parameters()];
+        let (weight, bias) = grad.split_at_mut(self.forward.len());
+        for (i, v) in x[0].data.iter().enumerate() {
+            if *v != 0.0 {
+                axpy(&mut weight[i * self.outputs..][..self.outputs], *v, &g.data);
+            }
+        }
+        if self.biased {
+            bias.copy_from_slice(&g.data);
+        }
+        grad
     }
 }

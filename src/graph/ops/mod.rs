@@ -10,6 +10,7 @@ mod avg_pool;
 mod concat;
 mod conv;
 mod dense;
+mod dropout;
 mod flatten;
 mod identity;
 mod max_pool;
@@ -23,6 +24,7 @@ pub use avg_pool::AvgPool;
 pub use concat::Concat;
 pub use conv::{Conv, ConvGeometry};
 pub use dense::Dense;
+pub use dropout::{Dropout, DropoutMask};
 pub use flatten::Flatten;
 pub use identity::Identity;
 pub use max_pool::MaxPool;
@@ -56,9 +58,30 @@ pub trait Op: std::fmt::Debug + Send + Sync {
     fn parameters(&self) -> usize {
         0
     }
-    /// A copy with its learned weights drawn afresh (the randomisation test), or `None` when it
-    /// has none to draw (a per-channel affine keeps its statistics: it is normalisation).
-    fn reinitialized(&self, _rng: &mut Rng) -> Option<Arc<dyn Op>> {
+    /// A copy with its learned weights drawn afresh by `init` (the randomisation test; a fresh
+    /// network to train), or `None` when it has none to draw (a per-channel affine keeps its
+    /// statistics: it is normalisation).
+    fn reinitialized(&self, _rng: &mut Rng, _init: Init) -> Option<Arc<dyn Op>> {
+        None
+    }
+    /// Training: the learned parameters as one vector (the weight in the layout its constructor
+    /// takes, then the bias if the model has one); empty for an op without any.
+    fn parameter_values(&self) -> Vec<f32> {
+        Vec::new()
+    }
+    /// A copy holding `values` (laid out as `parameter_values`), or `None` for an op without
+    /// parameters or values of the wrong length.
+    fn with_parameter_values(&self, _values: &[f32]) -> Option<Arc<dyn Op>> {
+        None
+    }
+    /// The gradient of ⟨g, output⟩ with respect to the parameters, laid out as
+    /// `parameter_values` (empty for an op without any).
+    fn parameter_gradient(&self, _inputs: &Inputs, _g: &Maps) -> Vec<f32> {
+        Vec::new()
+    }
+    /// The op as it runs on one training image, its output of shape `output` (dropout draws
+    /// its mask from `rng`), or `None` when it runs as at inference.
+    fn training(&self, _output: Shape, _rng: &mut Rng) -> Option<Arc<dyn Op>> {
         None
     }
     /// Whether each output position reads only the same position of its inputs (an activation,
@@ -105,11 +128,38 @@ pub(crate) fn nonzero_runs(data: &[f32], run: usize) -> (Vec<(u32, f32)>, Vec<us
     (nonzero, starts)
 }
 
-/// `n` values of U(−1/√fan_in, 1/√fan_in), how PyTorch first draws a layer's weights and
-/// biases: the randomisation test re-draws the weights (in their exchange layout), then biases.
-pub(crate) fn fan_in_uniform(rng: &mut Rng, n: usize, fan_in: usize) -> Vec<f32> {
-    let bound = 1.0 / (fan_in.max(1) as f64).sqrt();
-    (0..n).map(|_| ((rng.uniform() * 2.0 - 1.0) * bound) as f32).collect()
+/// How fresh weights are drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Init {
+    /// PyTorch's default: weights and biases U(±1/√fan_in) (the randomisation test).
+    PyTorch,
+    /// Keras's default: glorot_uniform weights U(±√(6 / (fan_in + fan_out))), zero biases (a
+    /// network trained from scratch, as the tutorial's).
+    Keras,
+}
+
+/// `weights` values, then `biases` values if there are any, drawn by `init` for a layer of this
+/// fan-in and fan-out; weights in their exchange layout ([out][in…]).
+pub(crate) fn draw(
+    rng: &mut Rng,
+    init: Init,
+    weights: usize,
+    biases: Option<usize>,
+    fan_in: usize,
+    fan_out: usize,
+) -> (Vec<f32>, Option<Vec<f32>>) {
+    let mut uniform = |n: usize, bound: f64| (0..n).map(|_| ((rng.uniform() * 2.0 - 1.0) * bound) as f32).collect();
+    match init {
+        Init::PyTorch => {
+            let bound = 1.0 / (fan_in.max(1) as f64).sqrt();
+            let w = uniform(weights, bound);
+            (w, biases.map(|n| uniform(n, bound)))
+        }
+        Init::Keras => {
+            let w = uniform(weights, (6.0 / (fan_in + fan_out).max(1) as f64).sqrt());
+            (w, biases.map(|n| vec![0.0; n]))
+        }
+    }
 }
 
 /// Exactly one input, or the error a graph reports for its node.

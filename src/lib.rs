@@ -15,6 +15,7 @@ pub mod evaluate;
 pub mod explain;
 pub mod graph;
 pub mod layers;
+pub mod learn;
 pub mod model;
 #[cfg(feature = "onnx")]
 pub mod onnx;

@@ -229,6 +229,35 @@ impl WeightSet {
         WeightSet { kind: model.kind(), tensors }
     }
 
+    /// Reads the parameters out of the tutorial network's graph (`tutorial::graph_of`'s node
+    /// names; its dense weights are [in][out], the exchange layout [out][in]).
+    pub fn from_graph(kind: DatasetKind, graph: &crate::graph::Graph) -> Result<Self> {
+        let mut tensors = HashMap::new();
+        let values = graph.parameter_values();
+        for (name, shape) in expected_shapes(kind) {
+            let (layer, part) = name.split_once('.').unwrap_or((name, ""));
+            let node = graph.value_of(layer).map(|v| v - 1);
+            let Some(v) = node.map(|i| &values[i]) else {
+                return Err(Error::Weights(format!("the network has no layer {layer} for {name}")));
+            };
+            let weights: usize = expected_shapes(kind)
+                .iter()
+                .find(|(n, _)| *n == format!("{layer}.weight"))
+                .map_or(0, |(_, s)| s.iter().product());
+            let (w, b) = v.split_at(weights.min(v.len()));
+            let t = match (part, shape.as_slice()) {
+                ("weight", &[out, inp]) => (0..out * inp).map(|j| w[(j % inp) * out + j / inp]).collect(),
+                ("weight", _) => w.to_vec(),
+                _ => b.to_vec(),
+            };
+            if t.len() != shape.iter().product::<usize>() {
+                return Err(Error::Weights(format!("{name} has {} values for shape {shape:?}", t.len())));
+            }
+            tensors.insert(name, t);
+        }
+        Ok(WeightSet { kind, tensors })
+    }
+
     /// Serialises to safetensors bytes in the exchange layout. f16 and int8 round (int8 exactly
     /// reproduces a set that came from an int8 file).
     pub fn to_safetensors(&self, dtype: StoreDtype) -> Result<Vec<u8>> {

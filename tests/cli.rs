@@ -448,3 +448,25 @@ fn export_onnx_writes_a_model_that_explains_as_the_built_in_one() {
     };
     assert_eq!(eval(&["--model", out.to_str().unwrap()]), eval(&[]));
 }
+
+#[test]
+fn train_with_the_direct_engine_writes_weights_that_eval_loads() {
+    let dir = tmp("direct-train");
+    let out = dir.to_str().unwrap();
+    let args = ["train", "--dataset", "mnist", "--engine", "direct", "--epochs", "1", "--limit", "3000", "--seed", "3"];
+    let (ok, line, err) = saliency(&[&args[..], &["--dtype", "f32", "--out", out]].concat());
+    assert!(ok, "{err}");
+    let j: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
+    let accuracy = j["accuracy"].as_f64().unwrap();
+    assert!(accuracy > 0.7, "10 steps on 2,400 images: {accuracy}");
+    let card: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("mnist.json")).unwrap()).unwrap();
+    assert_eq!(card["engine"], "direct");
+    assert_eq!(card["train_records"], 2400);
+    assert_eq!(card["history"].as_array().map(Vec::len), Some(1), "{card}");
+    let weights = dir.join("mnist.safetensors");
+    let (ok, eval, err) = saliency(&["eval", "--dataset", "mnist", "--weights", weights.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let e: serde_json::Value = serde_json::from_str(eval.trim()).unwrap();
+    assert_eq!(e["accuracy"], j["accuracy"], "the file evaluates as the run measured it");
+    assert_one_line_error(&[&args[..], &["--cosine", "--out", out]].concat(), &["--engine direct", "--cosine"]);
+}

@@ -56,6 +56,10 @@ enum Cmd {
         /// Train on only the first N training records (smoke runs).
         #[arg(long)]
         limit: Option<usize>,
+        /// burn: burn's autodiff trainer (the reference); direct: the graph engine the page
+        /// trains with (Adam, dropout, the tutorial's batch and split; no schedule or augmentation).
+        #[arg(long, default_value = "burn", value_parser = ["burn", "direct"])]
+        engine: String,
     },
     /// Evaluate on the full test set; prints one JSON line.
     Eval {
@@ -206,9 +210,35 @@ fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(path, bytes).map_err(|e| Error::file(path, e))
 }
 
+/// The tutorial's network trained by the graph engine from a seeded start (`learn::fit`), as a
+/// burn model for the rest of the command, and its epochs' log.
+fn train_direct(full: &data::Dataset, cfg: &TrainConfig) -> Result<(saliency::model::Cnn, serde_json::Value)> {
+    use saliency::learn::{self, Examples, Settings, Trainer};
+    let kind = full.kind;
+    let graph = saliency::tutorial::graph_of(&saliency::model::Cnn::new(kind, &default_device()));
+    let graph = Trainer::initial(&graph, cfg.seed);
+    let settings = Settings {
+        batch_size: cfg.batch_size,
+        learning_rate: cfg.learning_rate as f32,
+        validation_split: cfg.validation_split,
+        seed: cfg.seed,
+    };
+    let data = Examples::new(&full.images, &full.labels, graph.input_shape())?;
+    let mut trainer = Trainer::new(graph, data.len(), settings)?;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let logs = learn::fit(&mut trainer, &data, cfg.epochs, threads, |e| {
+        eprintln!("{}", serde_json::to_string(e).unwrap_or_default())
+    })?;
+    let set = WeightSet::from_graph(kind, trainer.graph())?;
+    Ok((set.to_model(&default_device()), json!(logs)))
+}
+
 pub fn run(args: Args) -> Result<()> {
     match args.cmd {
-        Cmd::Train { dataset, data_dir, epochs, seed, out, cosine, augment, shift, dtype, limit } => {
+        Cmd::Train { dataset, data_dir, epochs, seed, out, cosine, augment, shift, dtype, limit, engine } => {
+            if engine == "direct" && (cosine || augment) {
+                return Err(Error::Options("--engine direct trains as the tutorial: no --cosine or --augment".into()));
+            }
             let dir = data::resolve_dir(data_dir.as_deref())?;
             let full = data::load(dataset, &dir, Split::Train)?;
             let test = data::load(dataset, &dir, Split::Test)?;
@@ -231,8 +261,18 @@ pub fn run(args: Args) -> Result<()> {
                 serde_json::to_string(&cfg).unwrap_or_default()
             );
             let t0 = Instant::now();
-            let (model, logs) =
-                train::train(dataset, &train_set, &val_set, &cfg, &default_device(), |l| eprintln!("{l}"));
+            let (model, logs) = if engine == "direct" {
+                if cosine || augment {
+                    return Err(Error::Options(
+                        "--engine direct trains as the tutorial: no --cosine or --augment".into(),
+                    ));
+                }
+                train_direct(&full, &cfg)?
+            } else {
+                let (model, logs) =
+                    train::train(dataset, &train_set, &val_set, &cfg, &default_device(), |l| eprintln!("{l}"));
+                (model, json!(logs))
+            };
             let seconds = t0.elapsed().as_secs_f64();
             let set = WeightSet::from_model(&model);
             let test_f32 = train::evaluate(&model, &test, 500);
@@ -271,8 +311,9 @@ pub fn run(args: Args) -> Result<()> {
                 "validation_records": val_set.len(),
                 "history": logs,
                 "training_seconds": seconds,
+                "engine": engine,
                 "burn_version": "0.22.1",
-                "backend": "burn-flex (simd, rayon), CPU",
+                "backend": if engine == "direct" { "the graph engine (saliency::learn), CPU" } else { "burn-flex (simd, rayon), CPU" },
                 "data_sha256": data_sha,
             });
             let cpath = out.join(format!("{}.json", dataset.id()));

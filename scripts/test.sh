@@ -31,9 +31,9 @@ step "wasm: wasm-pack test --headless --chrome (in a dedicated worker)"
 export WASM_BINDGEN_TEST_TIMEOUT=600
 wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver --mode no-install --release \
   --no-default-features --test wasm
-step "wasm: the importer build (Model.fromOnnx) against PyTorch's numbers"
+step "wasm: the importer build (Model.fromOnnx) against PyTorch's numbers; training in the tab (Training)"
 wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver --mode no-install --release \
-  --no-default-features --features onnx --test wasm_onnx
+  --no-default-features --features onnx,train --test wasm_onnx --test wasm_train
 
 step "site: build"
 scripts/build-web.sh

@@ -402,6 +402,83 @@ impl DreamJs {
     }
 }
 
+/// Training the tutorial's network in the tab (`crate::learn`), a step at a time, from a fresh
+/// seeded start on the images given (u8, H×W×C each; the last `validationSplit` held out):
+/// `const t = new Training("mnist", pixels, labels, { seed: 42 }); t.step(); new Model(t.weights())`.
+#[cfg(feature = "train")]
+#[wasm_bindgen]
+pub struct Training {
+    trainer: crate::learn::Trainer,
+    pixels: Vec<u8>,
+    labels: Vec<u8>,
+    kind: DatasetKind,
+}
+
+#[cfg(feature = "train")]
+#[wasm_bindgen]
+impl Training {
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        dataset: &str,
+        pixels: Vec<u8>,
+        labels: Vec<u8>,
+        #[wasm_bindgen(unchecked_param_type = "TrainOptions")] options: Option<JsValue>,
+    ) -> Result<Training, JsError> {
+        use crate::learn::{Examples, Settings, Trainer};
+        let kind = DatasetKind::parse(dataset).map_err(js_err)?;
+        let settings: Settings = parse_options(options)?;
+        let cnn = crate::model::Cnn::new(kind, &crate::backend::default_device());
+        let graph = Trainer::initial(&crate::tutorial::graph_of(&cnn), settings.seed);
+        Examples::new(&pixels, &labels, graph.input_shape()).map_err(js_err)?;
+        let trainer = Trainer::new(graph, labels.len(), settings).map_err(js_err)?;
+        Ok(Training { trainer, pixels, labels, kind })
+    }
+    fn examples(&self) -> crate::learn::Examples<'_> {
+        // Checked by the constructor.
+        crate::learn::Examples { pixels: &self.pixels, labels: &self.labels, shape: self.trainer.graph().input_shape() }
+    }
+    /// One step (a batch, dropout on); the weights stay as they were if it fails (a loss gone
+    /// to NaN names the learning rate).
+    #[wasm_bindgen(unchecked_return_type = "StepLog")]
+    pub fn step(&mut self) -> Result<JsValue, JsError> {
+        let data = self.examples();
+        let sum = crate::learn::batch_gradient(
+            self.trainer.graph(),
+            &data,
+            self.trainer.next_batch(),
+            self.trainer.settings.seed,
+            self.trainer.step,
+            1,
+        );
+        let log = self.trainer.apply(&sum).map_err(js_err)?;
+        to_js(&log)
+    }
+    /// Loss and accuracy (dropout off) on other labelled images of the same size.
+    #[wasm_bindgen(unchecked_return_type = "Metrics")]
+    pub fn evaluate(&self, pixels: &[u8], labels: &[u8]) -> Result<JsValue, JsError> {
+        let data = crate::learn::Examples::new(pixels, labels, self.trainer.graph().input_shape()).map_err(js_err)?;
+        let all: Vec<usize> = (0..data.len()).collect();
+        to_js(&crate::learn::evaluate(self.trainer.graph(), &data, &all, 1))
+    }
+    /// The weights now, as a safetensors file (f32) that `new Model(bytes)` and the CLI load.
+    pub fn weights(&self) -> Result<Vec<u8>, JsError> {
+        let set = weights::WeightSet::from_graph(self.kind, self.trainer.graph()).map_err(js_err)?;
+        set.to_safetensors(weights::StoreDtype::F32).map_err(js_err)
+    }
+    #[wasm_bindgen(getter)]
+    pub fn steps(&self) -> f64 {
+        self.trainer.step as f64
+    }
+    #[wasm_bindgen(getter)]
+    pub fn epoch(&self) -> usize {
+        self.trainer.epoch
+    }
+    #[wasm_bindgen(getter, js_name = stepsPerEpoch)]
+    pub fn steps_per_epoch(&self) -> usize {
+        self.trainer.steps_per_epoch()
+    }
+}
+
 /// Sign view + channel reduction, without normalisation (for a colour scale shared by maps).
 #[wasm_bindgen(js_name = reduceChannels)]
 pub fn reduce_channels(

@@ -106,6 +106,27 @@ export interface DreamOptions {
   jitter?: number;
   seed?: number | bigint;
 }
+export interface TrainOptions {
+  /** Images per step (default 250, the tutorial's). */
+  batchSize?: number;
+  /** Adam's learning rate (default 0.001, Keras's). */
+  learningRate?: number;
+  /** The last fraction of the images held out for validation (default 0.2). */
+  validationSplit?: number;
+  /** Seeds the initial weights, the epochs' order and the dropout masks (default 42). */
+  seed?: number | bigint;
+}
+export interface StepLog {
+  step: number;
+  epoch: number;
+  /** Mean cross-entropy of the step's batch (dropout on). */
+  loss: number;
+  accuracy: number;
+}
+export interface Metrics {
+  loss: number;
+  accuracy: number;
+}
 export interface EvalOptions {
   /** K: points k = 0..K (default 28 MNIST, 32 CIFAR-10). */
   steps?: number;

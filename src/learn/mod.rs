@@ -172,7 +172,8 @@ pub struct Metrics {
 }
 
 /// The tutorial's training settings (Keras `fit`): batch 250, Adam 1e-3, the last 20 % held out.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
 pub struct Settings {
     pub batch_size: usize,
     pub learning_rate: f32,

@@ -43,15 +43,7 @@ impl TrainConfig {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct EpochLog {
-    pub epoch: usize,
-    pub train_loss: f64,
-    pub train_accuracy: f64,
-    pub val_loss: f64,
-    pub val_accuracy: f64,
-    pub seconds: f64,
-}
+pub use crate::learn::EpochLog;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Metrics {

@@ -259,9 +259,9 @@ impl Trainer {
     pub fn graph(&self) -> &Graph {
         &self.graph
     }
-    /// The indices of the training images and of the held-out ones.
-    pub fn split(&self) -> (std::ops::Range<usize>, usize) {
-        (0..self.train, self.train)
+    /// Where the held-out images start (those before it train).
+    pub fn validation_start(&self) -> usize {
+        self.train
     }
     pub fn steps_per_epoch(&self) -> usize {
         self.train.div_ceil(self.settings.batch_size)
@@ -339,8 +339,7 @@ pub fn fit(
     threads: usize,
     mut log: impl FnMut(&EpochLog),
 ) -> crate::Result<Vec<EpochLog>> {
-    let (_, held_from) = trainer.split();
-    let held: Vec<usize> = (held_from..data.len()).collect();
+    let held: Vec<usize> = (trainer.validation_start()..data.len()).collect();
     let mut logs = Vec::new();
     for _ in 0..epochs {
         #[cfg(not(target_arch = "wasm32"))]

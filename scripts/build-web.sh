@@ -7,7 +7,7 @@ wasm-pack build --target web --release --no-pack --out-dir www/pkg -- --no-defau
 node scripts/strip-wasm.mjs www/pkg/saliency_bg.wasm
 # The same engine with the ONNX importer (Model.fromOnnx): a second module, fetched only when a
 # visitor loads a model of their own, so the default page keeps its size.
-wasm-pack build --target web --release --no-pack --out-dir www/pkg-onnx -- --no-default-features --features onnx
+wasm-pack build --target web --release --no-pack --out-dir www/pkg-onnx -- --no-default-features --features onnx,train
 node scripts/strip-wasm.mjs www/pkg-onnx/saliency_bg.wasm
 mkdir -p www/pretrained
 # The page downloads the int8 files; the f16 ones stay for visitors who want them.

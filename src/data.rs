@@ -1,6 +1,7 @@
 //! MNIST (IDX, gzip or raw) and CIFAR-10 (binary version) readers. Images are kept as u8 in
 //! H x W x C order; every header, size and label is validated and errors name the file.
 
+#[cfg(feature = "cli")]
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -56,6 +57,16 @@ pub fn resolve_dir(arg: Option<&Path>) -> Result<PathBuf> {
     }
 }
 
+/// The official files of a split (MNIST's also found gzipped, as `<name>.gz`), in reading order.
+pub fn file_names(kind: DatasetKind, split: Split) -> Vec<String> {
+    match (kind, split) {
+        (DatasetKind::Mnist, Split::Train) => vec!["train-images-idx3-ubyte".into(), "train-labels-idx1-ubyte".into()],
+        (DatasetKind::Mnist, Split::Test) => vec!["t10k-images-idx3-ubyte".into(), "t10k-labels-idx1-ubyte".into()],
+        (DatasetKind::Cifar10, Split::Train) => (1..=5).map(|i| format!("data_batch_{i}.bin")).collect(),
+        (DatasetKind::Cifar10, Split::Test) => vec!["test_batch.bin".into()],
+    }
+}
+
 /// The files of a split, looked up in `dir/mnist` or `dir/cifar-10-batches-bin`, or in `dir` itself.
 pub fn files(kind: DatasetKind, dir: &Path, split: Split) -> Result<Vec<PathBuf>> {
     if !dir.is_dir() {
@@ -66,13 +77,7 @@ pub fn files(kind: DatasetKind, dir: &Path, split: Split) -> Result<Vec<PathBuf>
         DatasetKind::Cifar10 => "cifar-10-batches-bin",
     });
     let base = if sub.is_dir() { sub } else { dir.to_path_buf() };
-    let names: Vec<String> = match (kind, split) {
-        (DatasetKind::Mnist, Split::Train) => vec!["train-images-idx3-ubyte".into(), "train-labels-idx1-ubyte".into()],
-        (DatasetKind::Mnist, Split::Test) => vec!["t10k-images-idx3-ubyte".into(), "t10k-labels-idx1-ubyte".into()],
-        (DatasetKind::Cifar10, Split::Train) => (1..=5).map(|i| format!("data_batch_{i}.bin")).collect(),
-        (DatasetKind::Cifar10, Split::Test) => vec!["test_batch.bin".into()],
-    };
-    names
+    file_names(kind, split)
         .iter()
         .map(|n| {
             let gz = base.join(format!("{n}.gz"));
@@ -88,24 +93,34 @@ pub fn files(kind: DatasetKind, dir: &Path, split: Split) -> Result<Vec<PathBuf>
         .collect()
 }
 
+#[cfg(feature = "cli")]
 pub fn load(kind: DatasetKind, dir: &Path, split: Split) -> Result<Dataset> {
     let files = files(kind, dir, split)?;
-    match kind {
-        DatasetKind::Mnist => {
-            let images = parse_idx_images(&read_maybe_gz(&files[0])?, &files[0])?;
-            let labels = parse_idx_labels(&read_maybe_gz(&files[1])?, &files[1])?;
+    let read: Vec<(&Path, Vec<u8>)> =
+        files.iter().map(|f| Ok((f.as_path(), read_maybe_gz(f)?))).collect::<Result<_>>()?;
+    assemble(kind, &read)
+}
+
+/// A split from its files' (un-gzipped) bytes, in `file_names` order: MNIST's images then labels,
+/// or CIFAR-10 batches one after the other.
+fn assemble(kind: DatasetKind, files: &[(&Path, Vec<u8>)]) -> Result<Dataset> {
+    match (kind, files) {
+        (DatasetKind::Mnist, [(ip, ib), (lp, lb)]) => {
+            let images = parse_idx_images(ib, ip)?;
+            let labels = parse_idx_labels(lb, lp)?;
             if images.1 != labels.len() {
                 return Err(Error::file(
-                    &files[1],
-                    format!("{} labels for {} images in {}", labels.len(), images.1, files[0].display()),
+                    lp,
+                    format!("{} labels for {} images in {}", labels.len(), images.1, ip.display()),
                 ));
             }
             Ok(Dataset { kind, images: images.0, labels })
         }
-        DatasetKind::Cifar10 => {
+        (DatasetKind::Mnist, _) => Err(Error::Data("MNIST needs an images file and its labels file".into())),
+        (DatasetKind::Cifar10, _) => {
             let mut all = Dataset { kind, images: Vec::new(), labels: Vec::new() };
-            for f in &files {
-                let d = parse_cifar(&read_maybe_gz(f)?, f)?;
+            for (p, b) in files {
+                let d = parse_cifar(b, p)?;
                 all.images.extend(d.images);
                 all.labels.extend(d.labels);
             }
@@ -114,17 +129,118 @@ pub fn load(kind: DatasetKind, dir: &Path, split: Split) -> Result<Dataset> {
     }
 }
 
+/// The training and test sets found among files a visitor picked (or the page fetched): the
+/// official names, MNIST's with or without `.gz` (the bytes arrive un-gzipped), CIFAR-10's
+/// batches loose or inside the official `.tar`. Any subset of the five CIFAR-10 training batches
+/// trains; MNIST needs each images file with its labels.
+pub struct Picked {
+    pub kind: DatasetKind,
+    pub train: Option<Dataset>,
+    pub test: Option<Dataset>,
+}
+
+pub fn from_files(files: Vec<(String, Vec<u8>)>) -> Result<Picked> {
+    let mut found: Vec<(DatasetKind, Split, String, Vec<u8>)> = Vec::new();
+    let official = |name: &str| {
+        DatasetKind::ALL
+            .into_iter()
+            .flat_map(|k| [(k, Split::Train), (k, Split::Test)])
+            .find_map(|(k, s)| file_names(k, s).into_iter().find(|n| *n == name).map(|n| (k, s, n)))
+    };
+    let mut pending = files;
+    while let Some((name, bytes)) = pending.pop() {
+        let base = name.rsplit(['/', '\\']).next().unwrap_or(&name).to_lowercase();
+        let base = base.strip_suffix(".gz").unwrap_or(&base).replace(".idx", "-idx");
+        if base.ends_with(".tar") {
+            pending.extend(tar_entries(&bytes).map_err(|m| Error::Data(format!("“{name}”: {m}")))?);
+        } else if let Some((k, s, n)) = official(&base) {
+            if found.iter().any(|f| f.2 == n) {
+                return Err(Error::Data(format!("“{n}” was given twice")));
+            }
+            found.push((k, s, n, bytes));
+        } else if !["batches.meta.txt", "readme.html"].contains(&base.as_str()) {
+            // (CIFAR-10's folder and archive hold those two beside the batches.)
+            let expected = DatasetKind::ALL
+                .into_iter()
+                .flat_map(|k| [file_names(k, Split::Train), file_names(k, Split::Test)].concat())
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(Error::Data(format!(
+                "“{name}” is not one of the official MNIST or CIFAR-10 files ({expected}; MNIST's may end in .gz, CIFAR-10's may come as cifar-10-binary.tar.gz)"
+            )));
+        }
+    }
+    let kinds: Vec<DatasetKind> = DatasetKind::ALL.into_iter().filter(|k| found.iter().any(|f| f.0 == *k)).collect();
+    let kind = match kinds[..] {
+        [k] => k,
+        [] => return Err(Error::Data("no data set files among those given".into())),
+        _ => return Err(Error::Data("files of both MNIST and CIFAR-10: give one data set's".into())),
+    };
+    let mut split = |s: Split| -> Result<Option<Dataset>> {
+        let mut parts: Vec<(String, Vec<u8>)> = Vec::new();
+        let names = file_names(kind, s);
+        for n in &names {
+            if let Some(i) = found.iter().position(|f| f.0 == kind && f.1 == s && f.2 == *n) {
+                let f = found.remove(i);
+                parts.push((f.2, f.3));
+            }
+        }
+        let missing: Vec<&String> = names.iter().filter(|n| !parts.iter().any(|p| p.0 == **n)).collect();
+        match (parts.is_empty(), kind, missing.is_empty()) {
+            (true, _, _) => Ok(None),
+            (false, DatasetKind::Mnist, false) => {
+                Err(Error::Data(format!("“{}” is missing (MNIST needs images and labels together)", missing[0])))
+            }
+            _ => {
+                let read: Vec<(&Path, Vec<u8>)> =
+                    parts.iter().map(|(n, b)| (Path::new(n.as_str()), b.clone())).collect();
+                assemble(kind, &read).map(Some)
+            }
+        }
+    };
+    let train = split(Split::Train)?;
+    let test = split(Split::Test)?;
+    Ok(Picked { kind, train, test })
+}
+
+/// The regular files of a tar archive, named by their path inside it.
+fn tar_entries(b: &[u8]) -> std::result::Result<Vec<(String, Vec<u8>)>, String> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at + 512 <= b.len() {
+        let header = &b[at..at + 512];
+        if header.iter().all(|&v| v == 0) {
+            return Ok(out);
+        }
+        let field =
+            |r: std::ops::Range<usize>| String::from_utf8_lossy(&header[r]).trim_matches(['\0', ' ']).to_string();
+        let size =
+            usize::from_str_radix(&field(124..136), 8).map_err(|_| "not a tar archive (bad entry size)".to_string())?;
+        let name = field(0..100);
+        let start = at + 512;
+        let data = b.get(start..start.saturating_add(size)).ok_or("truncated tar archive")?;
+        if matches!(header[156], b'0' | 0) {
+            out.push((name, data.to_vec()));
+        }
+        at = start + size.div_ceil(512) * 512;
+    }
+    // A whole archive ends with zero blocks.
+    if out.is_empty() { Err("not a tar archive".into()) } else { Err("truncated tar archive".into()) }
+}
+
 /// The largest data file we read once un-gzipped (MNIST's training images are 47 MB): a gzip
 /// bomb is refused instead of filling memory.
 pub const MAX_DATA_FILE: u64 = 256 * 1024 * 1024;
 
 /// Reads a file, un-gzipping it when it starts with the gzip magic.
+#[cfg(feature = "cli")]
 pub fn read_maybe_gz(path: &Path) -> Result<Vec<u8>> {
     let bytes = std::fs::read(path).map_err(|e| Error::file(path, e))?;
     maybe_gunzip(bytes).map_err(|m| Error::file(path, m))
 }
 
 /// Un-gzips bytes that start with the gzip magic (at most `MAX_DATA_FILE` out); others pass as they are.
+#[cfg(feature = "cli")]
 pub fn maybe_gunzip(bytes: Vec<u8>) -> std::result::Result<Vec<u8>, String> {
     if !bytes.starts_with(&[0x1f, 0x8b]) {
         return Ok(bytes);

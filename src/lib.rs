@@ -27,7 +27,7 @@ pub mod tutorial;
 pub mod validate;
 pub mod weights;
 
-#[cfg(feature = "cli")]
+#[cfg(any(feature = "cli", feature = "train"))]
 pub mod data;
 #[cfg(feature = "cli")]
 pub mod fuzz;

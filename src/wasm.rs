@@ -402,6 +402,40 @@ impl DreamJs {
     }
 }
 
+/// The training and test sets among files a visitor picked or the page fetched (`data::from_files`):
+/// `[{name, bytes}]` (bytes un-gzipped) → `{dataset, train?: {pixels, labels}, test?: …}`,
+/// pixels u8 H×W×C. A file that is none of the official ones, or half a pair, is refused by name.
+#[cfg(feature = "train")]
+#[wasm_bindgen(js_name = readTrainingFiles, unchecked_return_type = "TrainingFiles")]
+pub fn read_training_files(
+    #[wasm_bindgen(unchecked_param_type = "{name: string, bytes: Uint8Array}[]")] files: JsValue,
+) -> Result<JsValue, JsError> {
+    use js_sys::{Array, Object, Reflect, Uint8Array};
+    let get = |o: &JsValue, k: &str| Reflect::get(o, &k.into()).map_err(|_| JsError::new(&format!("no “{k}”")));
+    let mut read = Vec::new();
+    for f in Array::from(&files).iter() {
+        let name = get(&f, "name")?.as_string().ok_or_else(|| JsError::new("a file without a name"))?;
+        let bytes =
+            get(&f, "bytes")?.dyn_into::<Uint8Array>().map_err(|_| JsError::new(&format!("“{name}” has no bytes")))?;
+        read.push((name, bytes.to_vec()));
+    }
+    let picked = crate::data::from_files(read).map_err(js_err)?;
+    let set = |o: &Object, k: &str, v: JsValue| {
+        Reflect::set(o, &k.into(), &v).map(drop).map_err(|_| JsError::new("could not build the result"))
+    };
+    let out = Object::new();
+    set(&out, "dataset", picked.kind.id().into())?;
+    for (key, d) in [("train", picked.train), ("test", picked.test)] {
+        if let Some(d) = d {
+            let o = Object::new();
+            set(&o, "pixels", Uint8Array::from(&d.images[..]).into())?;
+            set(&o, "labels", Uint8Array::from(&d.labels[..]).into())?;
+            set(&out, key, o.into())?;
+        }
+    }
+    Ok(out.into())
+}
+
 /// Training the tutorial's network in the tab (`crate::learn`), a step at a time, from a fresh
 /// seeded start on the images given (u8, H×W×C each; the last `validationSplit` held out):
 /// `const t = new Training("mnist", pixels, labels, { seed: 42 }); t.step(); new Model(t.weights())`.
@@ -453,6 +487,42 @@ impl Training {
         let log = self.trainer.apply(&sum).map_err(js_err)?;
         to_js(&log)
     }
+    /// Chunks of the next step (`crate::learn::CHUNK` images each, the last maybe fewer).
+    #[wasm_bindgen(getter)]
+    pub fn chunks(&self) -> usize {
+        self.trainer.chunks()
+    }
+    /// The `k`-th chunk of the next step: `{gradient: Float32Array, loss, correct, count}`, its
+    /// sums. Workers holding the same training (same data, same options) share a step's chunks;
+    /// the page adds them in chunk order and hands the sum to every worker's `applySum`.
+    #[wasm_bindgen(js_name = chunkGradient, unchecked_return_type = "ChunkSum")]
+    pub fn chunk_gradient(&self, k: usize) -> Result<JsValue, JsError> {
+        let p = self
+            .trainer
+            .chunk(&self.examples(), k)
+            .ok_or_else(|| JsError::new(&format!("chunk {k} of a step of {} chunks", self.trainer.chunks())))?;
+        let o = js_sys::Object::new();
+        let gradient = js_sys::Float32Array::from(&p.flat_gradients()[..]);
+        for (key, value) in [
+            ("gradient", JsValue::from(gradient)),
+            ("loss", p.loss.into()),
+            ("correct", (p.correct as f64).into()),
+            ("count", (p.count as f64).into()),
+        ] {
+            js_sys::Reflect::set(&o, &key.into(), &value)
+                .map_err(|_| JsError::new("could not build the chunk's result"))?;
+        }
+        Ok(o.into())
+    }
+    /// Takes the step whose chunks, added in order, sum to these; refused (weights kept) when
+    /// they do not fit the step or the loss is not finite.
+    #[wasm_bindgen(js_name = applySum, unchecked_return_type = "StepLog")]
+    pub fn apply_sum(&mut self, gradient: &[f32], loss: f64, correct: f64, count: f64) -> Result<JsValue, JsError> {
+        let correct = whole_number(correct, "correct", 0, 1 << 30)?;
+        let count = whole_number(count, "count", 0, 1 << 30)?;
+        let log = self.trainer.apply_flat(gradient, loss, correct, count).map_err(js_err)?;
+        to_js(&log)
+    }
     /// Loss and accuracy (dropout off) on other labelled images of the same size.
     #[wasm_bindgen(unchecked_return_type = "Metrics")]
     pub fn evaluate(&self, pixels: &[u8], labels: &[u8]) -> Result<JsValue, JsError> {
@@ -476,6 +546,11 @@ impl Training {
     #[wasm_bindgen(getter, js_name = stepsPerEpoch)]
     pub fn steps_per_epoch(&self) -> usize {
         self.trainer.steps_per_epoch()
+    }
+    /// Where the held-out images start among those given (the ones before it train).
+    #[wasm_bindgen(getter, js_name = validationStart)]
+    pub fn validation_start(&self) -> usize {
+        self.trainer.validation_start()
     }
 }
 

@@ -123,6 +123,25 @@ export interface StepLog {
   loss: number;
   accuracy: number;
 }
+/** Labelled images, u8 H x W x C each. */
+export interface LabelledImages {
+  pixels: Uint8Array;
+  labels: Uint8Array;
+}
+/** What `readTrainingFiles` found. */
+export interface TrainingFiles {
+  dataset: string;
+  train?: LabelledImages;
+  test?: LabelledImages;
+}
+/** One chunk's sums (`Training.chunkGradient`): the page adds chunks in order for `applySum`. */
+export interface ChunkSum {
+  /** Summed loss gradient of every parameter, end to end. */
+  gradient: Float32Array;
+  loss: number;
+  correct: number;
+  count: number;
+}
 export interface Metrics {
   loss: number;
   accuracy: number;

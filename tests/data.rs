@@ -101,3 +101,67 @@ fn gzip_and_missing_files_are_reported_with_their_names() {
     assert!(e.contains("does not exist"), "{e}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The Train view's reader: the official files picked in any order (MNIST's un-gzipped bytes
+/// under either name), CIFAR-10 batches inside a tar, and refusals that name the file.
+#[test]
+fn picked_files_become_the_same_sets_the_cli_reads() {
+    use saliency::data::{Split, file_names, from_files, load, read_maybe_gz};
+    let dir = common::data_dir();
+    let mnist: Vec<(String, Vec<u8>)> = [Split::Test, Split::Train]
+        .into_iter()
+        .flat_map(|s| file_names(DatasetKind::Mnist, s))
+        .map(|n| (format!("{n}.gz"), read_maybe_gz(&dir.join("mnist").join(format!("{n}.gz"))).unwrap()))
+        .collect();
+    let picked = from_files(mnist.clone()).unwrap();
+    assert_eq!(picked.kind, DatasetKind::Mnist);
+    let (train, test) = (picked.train.unwrap(), picked.test.unwrap());
+    let cli = load(DatasetKind::Mnist, &dir, Split::Train).unwrap();
+    assert!(train.images == cli.images && train.labels == cli.labels);
+    assert_eq!(test.len(), 10_000);
+
+    // Only the test pair, under Kaggle's names: a test set and no training set.
+    let kaggle: Vec<_> = mnist[..2]
+        .iter()
+        .map(|(n, b)| (n.replace("-idx", ".idx").trim_end_matches(".gz").to_string(), b.clone()))
+        .collect();
+    let only_test = from_files(kaggle).unwrap();
+    assert!(only_test.train.is_none() && only_test.test.is_some());
+
+    let err = |files: Vec<(String, Vec<u8>)>| from_files(files).err().expect("refused").to_string();
+    let e = err(vec![mnist[2].clone()]);
+    assert!(e.contains("train-labels-idx1-ubyte") && e.contains("missing"), "{e}");
+    let e = err(vec![("cat.png".into(), vec![1, 2, 3])]);
+    assert!(e.contains("“cat.png”") && e.contains("not one of the official"), "{e}");
+    let e = err(vec![("t10k-labels-idx1-ubyte".into(), mnist[0].1.clone()), mnist[0].clone()]);
+    assert!(e.contains("magic") || e.contains("twice"), "{e}");
+    assert!(err(vec![]).contains("no data set files"));
+
+    // CIFAR-10: two records of test_batch.bin inside a tar, with the folder's text file.
+    let cifar = std::fs::read(dir.join("cifar-10-batches-bin/test_batch.bin")).unwrap();
+    let records = cifar[..2 * 3073].to_vec();
+    let mut tar = Vec::new();
+    for (name, body) in [
+        ("cifar-10-batches-bin/batches.meta.txt", b"airplane\n".to_vec()),
+        ("cifar-10-batches-bin/test_batch.bin", records),
+    ] {
+        let mut h = vec![0u8; 512];
+        h[..name.len()].copy_from_slice(name.as_bytes());
+        let size = format!("{:011o}\0", body.len());
+        h[124..136].copy_from_slice(size.as_bytes());
+        h[156] = b'0';
+        tar.extend(h);
+        tar.extend(&body);
+        tar.resize(tar.len().div_ceil(512) * 512, 0);
+    }
+    tar.extend([0u8; 1024]);
+    let picked = from_files(vec![("cifar-10-binary.tar.gz".into(), tar.clone())]).unwrap();
+    let t = picked.test.unwrap();
+    assert_eq!((picked.kind, t.len()), (DatasetKind::Cifar10, 2));
+    let full = load(DatasetKind::Cifar10, &dir, Split::Test).unwrap();
+    assert!(t.images[..] == full.images[..2 * 3072] && t.labels[..] == full.labels[..2]);
+    let e = err(vec![("cifar-10-binary.tar".into(), tar[..700].to_vec())]);
+    assert!(e.contains("truncated"), "{e}");
+    let e = err(vec![mnist[0].clone(), mnist[1].clone(), ("test_batch.bin".into(), cifar[..3073].to_vec())]);
+    assert!(e.contains("both"), "{e}");
+}

@@ -189,6 +189,52 @@ fn training_repeats_for_a_seed_and_does_not_depend_on_the_threads() {
     assert!(learn::batch_gradient(&g, &ex, &batch, 3, 0, 4) == whole);
 }
 
+/// The page's way: workers with the same training take turns at a step's chunks, send them flat,
+/// and every worker applies the ordered sum. Same weights as one trainer stepping alone.
+#[test]
+fn chunks_shared_by_workers_and_applied_flat_give_the_one_trainer_weights() {
+    let data = mnist_train();
+    let n = 1000;
+    let ex =
+        Examples::new(&data.images[..n * 784], &data.labels[..n], fresh(DatasetKind::Mnist, 1).input_shape()).unwrap();
+    let settings = Settings { batch_size: 45, seed: 9, ..Settings::default() };
+    let trainer = || Trainer::new(fresh(DatasetKind::Mnist, 9), n, settings.clone()).unwrap();
+    let mut alone = trainer();
+    let mut workers = [trainer(), trainer(), trainer()];
+    for step in 0..12 {
+        let log = alone.run_step(&ex, 1).unwrap();
+        let chunks = workers[0].chunks();
+        assert_eq!(chunks, 5, "45 images: four chunks of 10 and one of 5");
+        assert!(workers[0].chunk(&ex, chunks).is_none(), "no chunk past the last");
+        // Chunk k on worker k % 3, summed in chunk order as f32 (as a Float32Array does).
+        let parts: Vec<learn::Partial> = (0..chunks).map(|k| workers[k % 3].chunk(&ex, k).unwrap()).collect();
+        let mut flat = vec![0f32; parts[0].flat_gradients().len()];
+        for p in &parts {
+            flat.iter_mut().zip(p.flat_gradients()).for_each(|(a, b)| *a += b);
+        }
+        let (loss, right, count) =
+            parts.iter().fold((0.0, 0, 0), |(l, r, c), p| (l + p.loss, r + p.correct, c + p.count));
+        for w in &mut workers {
+            let shared = w.apply_flat(&flat, loss, right, count).unwrap();
+            assert_eq!((shared.step, shared.loss, shared.accuracy), (log.step, log.loss, log.accuracy), "step {step}");
+        }
+    }
+    for w in &workers {
+        assert!(w.graph().parameter_values() == alone.graph().parameter_values());
+    }
+    // A sum that is not this step's is refused by name, and changes nothing.
+    let w = &mut workers[0];
+    let before = w.graph().parameter_values();
+    let len = before.iter().map(Vec::len).sum::<usize>();
+    let e = w.apply_flat(&vec![0.0; len - 1], 1.0, 0, 45).unwrap_err().to_string();
+    assert!(e.contains("parameters"), "{e}");
+    let e = w.apply_flat(&vec![0.0; len], 1.0, 0, 44).unwrap_err().to_string();
+    assert!(e.contains("44 images"), "{e}");
+    let e = w.apply_flat(&vec![f32::NAN; len], 1.0, 0, 45).unwrap_err().to_string();
+    assert!(e.contains("too high"), "{e}");
+    assert!(w.graph().parameter_values() == before);
+}
+
 #[test]
 fn a_learning_rate_too_high_stops_with_a_message_and_keeps_the_weights() {
     let data = mnist_train();

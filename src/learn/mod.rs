@@ -72,6 +72,27 @@ impl Partial {
         self.correct += other.correct;
         self.count += other.count;
     }
+    /// All gradients end to end (`Graph::parameter_values` order): what a worker sends.
+    pub fn flat_gradients(&self) -> Vec<f32> {
+        self.gradients.concat()
+    }
+    /// A partial from a worker's flat gradients, cut to the layout of `like` (the network's
+    /// parameters); None if the length is not the network's.
+    pub fn from_flat(flat: &[f32], like: &[Vec<f32>], loss: f64, correct: usize, count: usize) -> Option<Partial> {
+        if flat.len() != like.iter().map(Vec::len).sum::<usize>() {
+            return None;
+        }
+        let mut rest = flat;
+        let gradients = like
+            .iter()
+            .map(|p| {
+                let (head, tail) = rest.split_at(p.len());
+                rest = tail;
+                head.to_vec()
+            })
+            .collect();
+        Some(Partial { gradients, loss, correct, count })
+    }
     /// The chunks' sum, added in their order.
     pub fn sum<'a>(parts: impl IntoIterator<Item = &'a Partial>) -> Partial {
         let mut total = Partial { gradients: Vec::new(), loss: 0.0, correct: 0, count: 0 };
@@ -121,6 +142,12 @@ pub fn chunk_gradient(
     total
 }
 
+/// The batch's chunks: (position of its first image in the batch, its images), in order. Who
+/// computes which chunk is free; the sum is always taken in this order.
+pub fn chunks_of(batch: &[usize]) -> impl Iterator<Item = (usize, &[usize])> {
+    batch.chunks(CHUNK).enumerate().map(|(c, b)| (c * CHUNK, b))
+}
+
 /// The batch's summed loss gradient: its chunks computed on `threads` threads (natively; one in
 /// WASM), then added in chunk order.
 pub fn batch_gradient(
@@ -131,7 +158,7 @@ pub fn batch_gradient(
     step: u64,
     threads: usize,
 ) -> Partial {
-    let chunks: Vec<(usize, &[usize])> = batch.chunks(CHUNK).enumerate().map(|(c, b)| (c * CHUNK, b)).collect();
+    let chunks: Vec<(usize, &[usize])> = chunks_of(batch).collect();
     let parts = map_chunks(&chunks, threads, |&(first, idx)| chunk_gradient(graph, data, idx, seed, step, first));
     Partial::sum(&parts)
 }
@@ -271,6 +298,34 @@ impl Trainer {
     pub fn next_batch(&self) -> &[usize] {
         let end = (self.position + self.settings.batch_size).min(self.train);
         &self.order[self.position..end]
+    }
+
+    /// The `k`-th chunk's summed gradient of the next step (None past the last chunk): a
+    /// worker's share when several share a step.
+    pub fn chunk(&self, data: &Examples, k: usize) -> Option<Partial> {
+        let (first, idx) = chunks_of(self.next_batch()).nth(k)?;
+        Some(chunk_gradient(&self.graph, data, idx, self.settings.seed, self.step, first))
+    }
+    pub fn chunks(&self) -> usize {
+        self.next_batch().len().div_ceil(CHUNK)
+    }
+    /// `apply` of a sum that arrived flat from the workers, checked against this step.
+    pub fn apply_flat(&mut self, flat: &[f32], loss: f64, correct: usize, count: usize) -> crate::Result<StepLog> {
+        let expected = self.next_batch().len();
+        if count != expected || correct > count {
+            return Err(crate::Error::Input(format!(
+                "a gradient over {count} images ({correct} right) does not belong to step {}, which has {expected}",
+                self.step + 1
+            )));
+        }
+        let sum = Partial::from_flat(flat, &self.params, loss, correct, count).ok_or_else(|| {
+            crate::Error::Input(format!(
+                "a gradient of {} values for a network of {} parameters",
+                flat.len(),
+                self.params.iter().map(Vec::len).sum::<usize>()
+            ))
+        })?;
+        self.apply(&sum)
     }
 
     /// Applies a step whose summed gradient over `next_batch()` is `sum` (the mean loss's

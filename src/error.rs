@@ -16,6 +16,9 @@ pub enum Error {
     Data(String),
     #[error("model: {0}")]
     Model(String),
+    /// A training run that cannot go on (its loss or weights left the finite numbers).
+    #[error("training: {0}")]
+    Training(String),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -25,7 +28,12 @@ impl Error {
     /// name or another layer's prefix.
     pub fn detail(self) -> String {
         match self {
-            Error::Input(m) | Error::Options(m) | Error::Data(m) | Error::Weights(m) | Error::Model(m) => m,
+            Error::Input(m)
+            | Error::Options(m)
+            | Error::Data(m)
+            | Error::Weights(m)
+            | Error::Model(m)
+            | Error::Training(m) => m,
             other => other.to_string(),
         }
     }

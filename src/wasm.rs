@@ -492,35 +492,76 @@ impl Training {
     pub fn chunks(&self) -> usize {
         self.trainer.chunks()
     }
-    /// The `k`-th chunk of the next step: `{gradient: Float32Array, loss, correct, count}`, its
-    /// sums. Workers holding the same training (same data, same options) share a step's chunks;
-    /// the page adds them in chunk order and hands the sum to every worker's `applySum`.
-    #[wasm_bindgen(js_name = chunkGradient, unchecked_return_type = "ChunkSum")]
-    pub fn chunk_gradient(&self, k: usize) -> Result<JsValue, JsError> {
-        let p = self
-            .trainer
-            .chunk(&self.examples(), k)
-            .ok_or_else(|| JsError::new(&format!("chunk {k} of a step of {} chunks", self.trainer.chunks())))?;
-        let o = js_sys::Object::new();
-        let gradient = js_sys::Float32Array::from(&p.flat_gradients()[..]);
-        for (key, value) in [
-            ("gradient", JsValue::from(gradient)),
-            ("loss", p.loss.into()),
-            ("correct", (p.correct as f64).into()),
-            ("count", (p.count as f64).into()),
-        ] {
-            js_sys::Reflect::set(&o, &key.into(), &value)
-                .map_err(|_| JsError::new("could not build the chunk's result"))?;
+    /// The next step's sums over its chunks `lo..hi`: the nodes of the step's summation tree
+    /// that cover them, `[{start, size, gradient: Float32Array, loss, correct, count}]`. Workers
+    /// holding the same training (same data, same options) share a step's chunks in contiguous
+    /// shares; every worker's `applyParts` takes all their nodes, so the weights do not depend on
+    /// how many shared it.
+    #[wasm_bindgen(js_name = shareSums, unchecked_return_type = "StepPart[]")]
+    pub fn share_sums(&self, lo: usize, hi: usize) -> Result<JsValue, JsError> {
+        let n = self.trainer.chunks();
+        if lo >= hi || hi > n {
+            return Err(JsError::new(&format!("chunks {lo}..{hi} of a step of {n} chunks")));
         }
-        Ok(o.into())
+        let out = js_sys::Array::new();
+        for (span, p) in self.trainer.share(&self.examples(), lo, hi) {
+            let o = js_sys::Object::new();
+            let gradient = js_sys::Float32Array::from(&p.flat_gradients()[..]);
+            for (key, value) in [
+                ("start", JsValue::from(span.start as f64)),
+                ("size", (span.size as f64).into()),
+                ("gradient", gradient.into()),
+                ("loss", p.loss.into()),
+                ("correct", (p.correct as f64).into()),
+                ("count", (p.count as f64).into()),
+            ] {
+                js_sys::Reflect::set(&o, &key.into(), &value).map_err(|_| JsError::new("could not build a part"))?;
+            }
+            out.push(&o);
+        }
+        Ok(out.into())
     }
-    /// Takes the step whose chunks, added in order, sum to these; refused (weights kept) when
-    /// they do not fit the step or the loss is not finite.
-    #[wasm_bindgen(js_name = applySum, unchecked_return_type = "StepLog")]
-    pub fn apply_sum(&mut self, gradient: &[f32], loss: f64, correct: f64, count: f64) -> Result<JsValue, JsError> {
-        let correct = whole_number(correct, "correct", 0, 1 << 30)?;
-        let count = whole_number(count, "count", 0, 1 << 30)?;
-        let log = self.trainer.apply_flat(gradient, loss, correct, count).map_err(js_err)?;
+    /// Takes the step whose parts (every worker's `shareSums`, together the whole step) are
+    /// these; refused (weights kept) when they are not this step's or the loss is not finite.
+    #[wasm_bindgen(js_name = applyParts, unchecked_return_type = "StepLog")]
+    pub fn apply_parts(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "StepPart[]")] parts: JsValue,
+    ) -> Result<JsValue, JsError> {
+        use crate::learn::{Partial, Span};
+        use js_sys::{Array, Float32Array, Reflect};
+        let layout = self.trainer.layout();
+        let number = |o: &JsValue, k: &str| {
+            Reflect::get(o, &k.into())
+                .ok()
+                .and_then(|v| v.as_f64())
+                .ok_or_else(|| JsError::new(&format!("a part without a number “{k}”")))
+        };
+        let mut read = Vec::new();
+        for o in Array::from(&parts).iter() {
+            let whole = |k: &str| whole_number(number(&o, k)?, k, 0, 1 << 30);
+            let gradient = Reflect::get(&o, &"gradient".into())
+                .ok()
+                .and_then(|v| v.dyn_into::<Float32Array>().ok())
+                .ok_or_else(|| JsError::new("a part without its gradient (a Float32Array)"))?;
+            let span = Span { start: whole("start")?, size: whole("size")? };
+            let p = Partial::from_flat(
+                &gradient.to_vec(),
+                &layout,
+                number(&o, "loss")?,
+                whole("correct")?,
+                whole("count")?,
+            )
+            .ok_or_else(|| {
+                JsError::new(&format!(
+                    "a gradient of {} values for a network of {} parameters",
+                    gradient.length(),
+                    layout.iter().sum::<usize>()
+                ))
+            })?;
+            read.push((span, p));
+        }
+        let log = self.trainer.apply_parts(read).map_err(js_err)?;
         to_js(&log)
     }
     /// Loss and accuracy (dropout off) on other labelled images of the same size.

@@ -189,10 +189,11 @@ fn training_repeats_for_a_seed_and_does_not_depend_on_the_threads() {
     assert!(learn::batch_gradient(&g, &ex, &batch, 3, 0, 4) == whole);
 }
 
-/// The page's way: workers with the same training take turns at a step's chunks, send them flat,
-/// and every worker applies the ordered sum. Same weights as one trainer stepping alone.
+/// The page's way: workers with the same training each sum a contiguous share of a step's
+/// chunks (the summation tree's nodes inside it), send those flat, and every worker applies all
+/// of them. Same weights as one trainer stepping alone, for 1 to 4 shares.
 #[test]
-fn chunks_shared_by_workers_and_applied_flat_give_the_one_trainer_weights() {
+fn shares_summed_by_workers_and_applied_give_the_one_trainer_weights() {
     let data = mnist_train();
     let n = 1000;
     let ex =
@@ -201,36 +202,54 @@ fn chunks_shared_by_workers_and_applied_flat_give_the_one_trainer_weights() {
     let trainer = || Trainer::new(fresh(DatasetKind::Mnist, 9), n, settings.clone()).unwrap();
     let mut alone = trainer();
     let mut workers = [trainer(), trainer(), trainer()];
+    let layout = workers[0].layout();
     for step in 0..12 {
         let log = alone.run_step(&ex, 1).unwrap();
         let chunks = workers[0].chunks();
         assert_eq!(chunks, 5, "45 images: four chunks of 10 and one of 5");
-        assert!(workers[0].chunk(&ex, chunks).is_none(), "no chunk past the last");
-        // Chunk k on worker k % 3, summed in chunk order as f32 (as a Float32Array does).
-        let parts: Vec<learn::Partial> = (0..chunks).map(|k| workers[k % 3].chunk(&ex, k).unwrap()).collect();
-        let mut flat = vec![0f32; parts[0].flat_gradients().len()];
-        for p in &parts {
-            flat.iter_mut().zip(p.flat_gradients()).for_each(|(a, b)| *a += b);
-        }
-        let (loss, right, count) =
-            parts.iter().fold((0.0, 0, 0), |(l, r, c), p| (l + p.loss, r + p.correct, c + p.count));
+        // Step s is shared s % 4 + 1 ways (more shares than workers: a worker takes several).
+        let parts: Vec<(learn::Span, learn::Partial)> = learn::shares(chunks, step % 4 + 1)
+            .into_iter()
+            .enumerate()
+            .flat_map(|(k, (lo, hi))| workers[k % 3].share(&ex, lo, hi))
+            // As they travel: flat.
+            .map(|(s, p)| {
+                (s, learn::Partial::from_flat(&p.flat_gradients(), &layout, p.loss, p.correct, p.count).unwrap())
+            })
+            .collect();
         for w in &mut workers {
-            let shared = w.apply_flat(&flat, loss, right, count).unwrap();
+            let shared = w.apply_parts(parts.clone()).unwrap();
             assert_eq!((shared.step, shared.loss, shared.accuracy), (log.step, log.loss, log.accuracy), "step {step}");
         }
     }
     for w in &workers {
         assert!(w.graph().parameter_values() == alone.graph().parameter_values());
     }
-    // A sum that is not this step's is refused by name, and changes nothing.
+    // The tree's nodes: a share is covered by the largest aligned nodes inside it.
+    let span = |start, size| learn::Span { start, size };
+    assert_eq!(learn::cover(25, 0, 25), vec![span(0, 32)]);
+    assert_eq!(learn::cover(25, 0, 12), vec![span(0, 8), span(8, 4)]);
+    assert_eq!(learn::cover(25, 12, 25), vec![span(12, 4), span(16, 16)]);
+    assert_eq!(learn::shares(25, 2), vec![(0, 12), (12, 25)]);
+    // Parts that are not this step's whole sum are refused by name, and change nothing.
     let w = &mut workers[0];
     let before = w.graph().parameter_values();
-    let len = before.iter().map(Vec::len).sum::<usize>();
-    let e = w.apply_flat(&vec![0.0; len - 1], 1.0, 0, 45).unwrap_err().to_string();
+    let half = w.share(&ex, 0, 2);
+    let e = w.apply_parts(half.clone()).unwrap_err().to_string();
+    assert!(e.contains("do not cover the step's 5 chunks"), "{e}");
+    let twice = [half.clone(), w.share(&ex, 2, 5), half].concat();
+    let e = w.apply_parts(twice).unwrap_err().to_string();
+    assert!(e.contains("chunks 0..2 was sent twice"), "{e}");
+    let extra = [w.share(&ex, 0, 5), w.share(&ex, 0, 2)].concat();
+    let e = w.apply_parts(extra).unwrap_err().to_string();
+    assert!(e.contains("does not use"), "{e}");
+    let mut short = w.share(&ex, 0, 5);
+    short[0].1.gradients.iter_mut().find(|g| !g.is_empty()).unwrap().pop();
+    let e = w.apply_parts(short).unwrap_err().to_string();
     assert!(e.contains("parameters"), "{e}");
-    let e = w.apply_flat(&vec![0.0; len], 1.0, 0, 44).unwrap_err().to_string();
-    assert!(e.contains("44 images"), "{e}");
-    let e = w.apply_flat(&vec![f32::NAN; len], 1.0, 0, 45).unwrap_err().to_string();
+    let mut nan = w.share(&ex, 0, 5);
+    nan[0].1.gradients.iter_mut().find(|g| !g.is_empty()).unwrap()[0] = f32::NAN;
+    let e = w.apply_parts(nan).unwrap_err().to_string();
     assert!(e.contains("too high"), "{e}");
     assert!(w.graph().parameter_values() == before);
 }

@@ -73,7 +73,8 @@ fn training_steps_learn_repeat_for_a_seed_and_write_loadable_weights() {
 fn bad_training_input_is_refused_by_name() {
     let (pixels, labels) = bars(20, 1);
     let err = |r: Result<Training, wasm_bindgen::JsError>| {
-        let e: JsValue = r.err().expect("refused").into();
+        let Err(e) = r else { panic!("accepted") };
+        let e: JsValue = e.into();
         js_sys::Error::from(e).message().as_string().unwrap()
     };
     let msg = err(Training::new("mnist", pixels[..700].to_vec(), labels.clone(), None));
@@ -91,4 +92,84 @@ fn bad_training_input_is_refused_by_name() {
     let e: JsValue = stopped.expect("lr 1e9 blows up").into();
     let msg = js_sys::Error::from(e).message().as_string().unwrap();
     assert!(msg.contains("too high"), "{msg}");
+}
+
+/// The page's pool: two Trainings share each step's chunks in contiguous halves, each sends its
+/// share's tree nodes, both apply all of them: the same weights as a third stepping alone.
+#[wasm_bindgen_test]
+fn shares_summed_by_two_trainings_give_the_weights_of_one() {
+    let (pixels, labels) = bars(300, 4);
+    let opts = || Some(options(&[("batchSize", 35.0), ("seed", 3.0)]));
+    let mut alone = Training::new("mnist", pixels.clone(), labels.clone(), opts()).unwrap();
+    let mut pair = [
+        Training::new("mnist", pixels.clone(), labels.clone(), opts()).unwrap(),
+        Training::new("mnist", pixels, labels, opts()).unwrap(),
+    ];
+    for _ in 0..8 {
+        let log = alone.step().unwrap();
+        let n = pair[0].chunks();
+        assert!(pair[0].share_sums(0, n + 1).is_err(), "no chunk past the last");
+        let parts = js_sys::Array::new();
+        for (k, (lo, hi)) in [(0, n / 2), (n / 2, n)].into_iter().enumerate() {
+            for p in js_sys::Array::from(&pair[k].share_sums(lo, hi).unwrap()).iter() {
+                parts.push(&p);
+            }
+        }
+        for t in &mut pair {
+            let shared = t.apply_parts(parts.clone().into()).unwrap();
+            assert_eq!(get(&shared, "loss"), get(&log, "loss"));
+        }
+    }
+    let bytes = alone.weights().unwrap();
+    assert!(pair.iter().all(|t| t.weights().unwrap() == bytes), "shared chunks, the same weights");
+    let message = |r: Result<JsValue, wasm_bindgen::JsError>| {
+        let e: JsValue = r.expect_err("refused").into();
+        js_sys::Error::from(e).message().as_string().unwrap()
+    };
+    let part = js_sys::Array::from(&pair[0].share_sums(0, 1).unwrap()).get(0);
+    let msg = message(pair[0].apply_parts(js_sys::Array::of1(&part).into()));
+    assert!(msg.contains("do not cover"), "{msg}");
+    Reflect::set(&part, &"gradient".into(), &js_sys::Float32Array::new_with_length(3).into()).unwrap();
+    let msg = message(pair[0].apply_parts(js_sys::Array::of1(&part).into()));
+    assert!(msg.contains("parameters"), "{msg}");
+    Reflect::set(&part, &"count".into(), &0.5.into()).unwrap();
+    let msg = message(pair[0].apply_parts(js_sys::Array::of1(&part).into()));
+    assert!(msg.contains("whole number"), "{msg}");
+}
+
+/// The Train view's reader: MNIST IDX pairs (here made up, 3 images) become labelled images;
+/// anything else is refused by name.
+#[wasm_bindgen_test]
+fn training_files_are_read_and_others_refused_by_name() {
+    use js_sys::{Array, Object, Uint8Array};
+    let idx = |magic: u32, dims: &[u32], body: &[u8]| {
+        let mut b: Vec<u8> = magic.to_be_bytes().to_vec();
+        dims.iter().for_each(|d| b.extend(d.to_be_bytes()));
+        b.extend(body);
+        b
+    };
+    let file = |name: &str, bytes: &[u8]| {
+        let o = Object::new();
+        Reflect::set(&o, &"name".into(), &name.into()).unwrap();
+        Reflect::set(&o, &"bytes".into(), &Uint8Array::from(bytes).into()).unwrap();
+        JsValue::from(o)
+    };
+    let images = idx(2051, &[3, 28, 28], &vec![7u8; 3 * 784]);
+    let labels = idx(2049, &[3], &[1, 2, 3]);
+    let files = Array::of2(&file("train-images-idx3-ubyte", &images), &file("train-labels-idx1-ubyte", &labels));
+    let found = saliency::wasm::read_training_files(files.into()).unwrap();
+    assert_eq!(Reflect::get(&found, &"dataset".into()).unwrap().as_string().unwrap(), "mnist");
+    let train = Reflect::get(&found, &"train".into()).unwrap();
+    assert_eq!(Uint8Array::from(Reflect::get(&train, &"labels".into()).unwrap()).to_vec(), vec![1, 2, 3]);
+    assert_eq!(Uint8Array::from(Reflect::get(&train, &"pixels".into()).unwrap()).length(), 3 * 784);
+    assert!(Reflect::get(&found, &"test".into()).unwrap().is_undefined());
+    let refused = |files: Array| {
+        let e: JsValue = saliency::wasm::read_training_files(files.into()).expect_err("refused").into();
+        js_sys::Error::from(e).message().as_string().unwrap()
+    };
+    let msg = refused(Array::of1(&file("holiday.jpg", &[1, 2, 3])));
+    assert!(msg.contains("“holiday.jpg”"), "{msg}");
+    let msg =
+        refused(Array::of2(&file("train-images-idx3-ubyte", &images), &file("train-labels-idx1-ubyte", &labels[..9])));
+    assert!(msg.contains("train-labels-idx1-ubyte") && msg.contains("bytes"), "{msg}");
 }

@@ -1,8 +1,10 @@
 //! Training on the graph engine (`crate::graph`), the path the page's workers, the CLI
 //! (`saliency train --engine direct`) and the tests share: softmax cross-entropy on the logits,
-//! dropout drawn per image, Adam (`adam`), and batches cut into fixed chunks of `CHUNK` images,
-//! so a batch's gradient is the same sum (chunk sums added in chunk order) however many workers
-//! compute the chunks. burn's trainer (`crate::train`) stays the reference.
+//! dropout drawn per image, Adam (`adam`), and batches cut into fixed chunks of `CHUNK` images
+//! whose sums are added as a fixed binary tree over the chunks' positions (`Span`), so a batch's
+//! gradient is the same sum however many workers (or threads) share its chunks: each sums the
+//! tree's nodes inside its contiguous share and only those nodes travel. burn's trainer
+//! (`crate::train`) stays the reference.
 
 pub mod adam;
 
@@ -76,17 +78,17 @@ impl Partial {
     pub fn flat_gradients(&self) -> Vec<f32> {
         self.gradients.concat()
     }
-    /// A partial from a worker's flat gradients, cut to the layout of `like` (the network's
-    /// parameters); None if the length is not the network's.
-    pub fn from_flat(flat: &[f32], like: &[Vec<f32>], loss: f64, correct: usize, count: usize) -> Option<Partial> {
-        if flat.len() != like.iter().map(Vec::len).sum::<usize>() {
+    /// A partial from a worker's flat gradients, cut to `layout` (each node's parameter count,
+    /// `Trainer::layout`); None if the length is not the network's.
+    pub fn from_flat(flat: &[f32], layout: &[usize], loss: f64, correct: usize, count: usize) -> Option<Partial> {
+        if flat.len() != layout.iter().sum::<usize>() {
             return None;
         }
         let mut rest = flat;
-        let gradients = like
+        let gradients = layout
             .iter()
-            .map(|p| {
-                let (head, tail) = rest.split_at(p.len());
+            .map(|&n| {
+                let (head, tail) = rest.split_at(n);
                 rest = tail;
                 head.to_vec()
             })
@@ -142,14 +144,117 @@ pub fn chunk_gradient(
     total
 }
 
-/// The batch's chunks: (position of its first image in the batch, its images), in order. Who
-/// computes which chunk is free; the sum is always taken in this order.
+/// The batch's chunks: (position of its first image in the batch, its images), in order.
 pub fn chunks_of(batch: &[usize]) -> impl Iterator<Item = (usize, &[usize])> {
     batch.chunks(CHUNK).enumerate().map(|(c, b)| (c * CHUNK, b))
 }
 
-/// The batch's summed loss gradient: its chunks computed on `threads` threads (natively; one in
-/// WASM), then added in chunk order.
+/// A node of a batch's summation tree: the chunks `start..start + size` (`size` a power of two,
+/// `start` a multiple of it). The root covers the chunk count rounded up to a power of two; a
+/// node's sum is its left half's plus its right half's (when that holds any chunk).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Span {
+    pub start: usize,
+    pub size: usize,
+}
+
+impl Span {
+    fn root(chunks: usize) -> Span {
+        Span { start: 0, size: chunks.next_power_of_two() }
+    }
+    fn halves(self) -> (Span, Span) {
+        let size = self.size / 2;
+        (Span { start: self.start, size }, Span { start: self.start + size, size })
+    }
+}
+
+/// The largest tree nodes that together are the chunks `lo..hi` of `chunks`, in order: what a
+/// worker given that share sends.
+pub fn cover(chunks: usize, lo: usize, hi: usize) -> Vec<Span> {
+    fn walk(span: Span, chunks: usize, lo: usize, hi: usize, out: &mut Vec<Span>) {
+        let end = (span.start + span.size).min(chunks);
+        if span.start >= end || end <= lo || span.start >= hi {
+            return;
+        }
+        if span.start >= lo && end <= hi {
+            out.push(span);
+            return;
+        }
+        let (left, right) = span.halves();
+        walk(left, chunks, lo, hi, out);
+        walk(right, chunks, lo, hi, out);
+    }
+    let mut out = Vec::new();
+    walk(Span::root(chunks), chunks, lo, hi, &mut out);
+    out
+}
+
+/// `span`'s sum by the tree rule: a node `known` gives is taken as it is, else its halves are
+/// added (a leaf `known` does not give: None).
+fn tree_sum(span: Span, chunks: usize, known: &mut dyn FnMut(Span) -> Option<Partial>) -> Option<Partial> {
+    if let Some(p) = known(span) {
+        return Some(p);
+    }
+    if span.size <= 1 {
+        return None;
+    }
+    let (left, right) = span.halves();
+    let mut sum = tree_sum(left, chunks, known)?;
+    if right.start < chunks {
+        sum.add(&tree_sum(right, chunks, known)?);
+    }
+    Some(sum)
+}
+
+/// The sums of the tree nodes covering chunks `lo..hi` of the step's `batch`.
+#[allow(clippy::too_many_arguments)]
+pub fn share_sums(
+    graph: &Graph,
+    data: &Examples,
+    batch: &[usize],
+    seed: u64,
+    step: u64,
+    lo: usize,
+    hi: usize,
+) -> Vec<(Span, Partial)> {
+    let chunks: Vec<(usize, &[usize])> = chunks_of(batch).collect();
+    let mut leaf =
+        |s: Span| (s.size == 1).then(|| chunk_gradient(graph, data, chunks[s.start].1, seed, step, chunks[s.start].0));
+    cover(chunks.len(), lo, hi.min(chunks.len()))
+        .into_iter()
+        .filter_map(|s| Some((s, tree_sum(s, chunks.len(), &mut leaf)?)))
+        .collect()
+}
+
+/// The batch's sum from the nodes the workers sent (each node once; together every chunk).
+pub fn combine(chunks: usize, parts: Vec<(Span, Partial)>) -> crate::Result<Partial> {
+    let mut known = std::collections::HashMap::new();
+    for (span, p) in parts {
+        if known.insert(span, p).is_some() {
+            return Err(crate::Error::Input(format!(
+                "the part for chunks {}..{} was sent twice",
+                span.start,
+                span.start + span.size
+            )));
+        }
+    }
+    let mut take = |s: Span| known.remove(&s);
+    let sum = tree_sum(Span::root(chunks), chunks, &mut take)
+        .ok_or_else(|| crate::Error::Input(format!("the parts sent do not cover the step's {chunks} chunks")))?;
+    if !known.is_empty() {
+        return Err(crate::Error::Input(format!("{} parts sent that the step's sum does not use", known.len())));
+    }
+    Ok(sum)
+}
+
+/// `0..n` cut into `parts` contiguous shares, as even as they go.
+pub fn shares(n: usize, parts: usize) -> Vec<(usize, usize)> {
+    let parts = parts.clamp(1, n.max(1));
+    (0..parts).map(|k| (n * k / parts, n * (k + 1) / parts)).collect()
+}
+
+/// The batch's summed loss gradient: its chunks shared by `threads` threads (natively; one in
+/// WASM), each summing its share's tree nodes, then combined by the tree.
 pub fn batch_gradient(
     graph: &Graph,
     data: &Examples,
@@ -158,9 +263,11 @@ pub fn batch_gradient(
     step: u64,
     threads: usize,
 ) -> Partial {
-    let chunks: Vec<(usize, &[usize])> = chunks_of(batch).collect();
-    let parts = map_chunks(&chunks, threads, |&(first, idx)| chunk_gradient(graph, data, idx, seed, step, first));
-    Partial::sum(&parts)
+    let n = batch.len().div_ceil(CHUNK);
+    let parts =
+        map_chunks(&shares(n, threads), threads, |&(lo, hi)| share_sums(graph, data, batch, seed, step, lo, hi));
+    // The shares cover every chunk once, so the tree is whole.
+    combine(n, parts.into_iter().flatten().collect()).unwrap_or_else(|_| Partial::sum(&[]))
 }
 
 /// `f` of every item, in order, on up to `threads` scoped threads (each a contiguous share).
@@ -300,31 +407,36 @@ impl Trainer {
         &self.order[self.position..end]
     }
 
-    /// The `k`-th chunk's summed gradient of the next step (None past the last chunk): a
-    /// worker's share when several share a step.
-    pub fn chunk(&self, data: &Examples, k: usize) -> Option<Partial> {
-        let (first, idx) = chunks_of(self.next_batch()).nth(k)?;
-        Some(chunk_gradient(&self.graph, data, idx, self.settings.seed, self.step, first))
-    }
     pub fn chunks(&self) -> usize {
         self.next_batch().len().div_ceil(CHUNK)
     }
-    /// `apply` of a sum that arrived flat from the workers, checked against this step.
-    pub fn apply_flat(&mut self, flat: &[f32], loss: f64, correct: usize, count: usize) -> crate::Result<StepLog> {
-        let expected = self.next_batch().len();
-        if count != expected || correct > count {
+    /// Each node's parameter count (`Graph::parameter_values` order): the flat gradients' layout.
+    pub fn layout(&self) -> Vec<usize> {
+        self.params.iter().map(Vec::len).collect()
+    }
+    /// The next step's tree nodes over chunks `lo..hi`: a worker's share when several share a step.
+    pub fn share(&self, data: &Examples, lo: usize, hi: usize) -> Vec<(Span, Partial)> {
+        share_sums(&self.graph, data, self.next_batch(), self.settings.seed, self.step, lo, hi)
+    }
+    /// The step whose nodes (from every worker's `share`) are `parts`, checked against this step.
+    pub fn apply_parts(&mut self, parts: Vec<(Span, Partial)>) -> crate::Result<StepLog> {
+        let layout: usize = self.params.iter().map(Vec::len).sum();
+        if let Some((_, p)) = parts.iter().find(|(_, p)| p.gradients.iter().map(Vec::len).sum::<usize>() != layout) {
             return Err(crate::Error::Input(format!(
-                "a gradient over {count} images ({correct} right) does not belong to step {}, which has {expected}",
+                "a gradient of {} values for a network of {layout} parameters",
+                p.gradients.iter().map(Vec::len).sum::<usize>()
+            )));
+        }
+        let sum = combine(self.chunks(), parts)?;
+        let expected = self.next_batch().len();
+        if sum.count != expected || sum.correct > sum.count {
+            return Err(crate::Error::Input(format!(
+                "parts over {} images ({} right) do not belong to step {}, which has {expected}",
+                sum.count,
+                sum.correct,
                 self.step + 1
             )));
         }
-        let sum = Partial::from_flat(flat, &self.params, loss, correct, count).ok_or_else(|| {
-            crate::Error::Input(format!(
-                "a gradient of {} values for a network of {} parameters",
-                flat.len(),
-                self.params.iter().map(Vec::len).sum::<usize>()
-            ))
-        })?;
         self.apply(&sum)
     }
 
@@ -334,7 +446,7 @@ impl Trainer {
     pub fn apply(&mut self, sum: &Partial) -> crate::Result<StepLog> {
         let n = sum.count.max(1) as f32;
         if !sum.loss.is_finite() || sum.gradients.iter().flatten().any(|g| !g.is_finite()) {
-            return Err(crate::Error::Input(format!(
+            return Err(crate::Error::Training(format!(
                 "step {}: the loss became {} — the learning rate ({}) is too high for this network; weights kept from step {}",
                 self.step + 1,
                 sum.loss / f64::from(n),
@@ -350,7 +462,12 @@ impl Trainer {
             .with_parameter_values(&params)
             .ok_or_else(|| crate::Error::Model("the gradient does not have the network's parameter layout".into()))?;
         if params.iter().flatten().any(|p| !p.is_finite()) {
-            return Err(crate::Error::Input(format!("step {}: a weight became infinite", self.step + 1)));
+            return Err(crate::Error::Training(format!(
+                "step {}: a weight became infinite — the learning rate ({}) is too high for this network; weights kept from step {}",
+                self.step + 1,
+                self.settings.learning_rate,
+                self.step
+            )));
         }
         (self.graph, self.params) = (graph, params);
         self.step += 1;

@@ -138,8 +138,10 @@ export interface TrainingFiles {
   train?: LabelledImages;
   test?: LabelledImages;
 }
-/** One chunk's sums (`Training.chunkGradient`): the page adds chunks in order for `applySum`. */
-export interface ChunkSum {
+/** A node of a step's summation tree (`Training.shareSums`): chunks start..start+size, summed. */
+export interface StepPart {
+  start: number;
+  size: number;
   /** Summed loss gradient of every parameter, end to end. */
   gradient: Float32Array;
   loss: number;

@@ -11,6 +11,7 @@ import { forgetDreams, refreshDream, setupDream } from './dream.js';
 import { evalOptions, renderAgreement, renderRandomisation } from './evaluation.js';
 import { setupErase } from './erase.js';
 import { refreshInside, setupInside } from './inside.js';
+import { setupTrain } from './train.js';
 import { applyControls, copyLink, decodeState, fromBytes, markShown, syncUrl, toBytes } from './share.js';
 
 $('error-close').addEventListener('click', hideError);
@@ -138,23 +139,25 @@ function modelCard(key, dataset) {
 async function useWeights(file) {
   try {
     if (file.size > 64 * 1024 * 1024) throw new Error(`the file is ${(file.size / 1048576).toFixed(0)} MB; weights of this network are under 4 MB`);
-    const bytes = new Uint8Array(await file.arrayBuffer());
-    setStatus(`Checking “${file.name}”…`);
-    const info = await pool.loadWeights(bytes);
-    state.custom = { name: file.name, dataset: info.dataset };
-    forgetDreams('custom');
-    state.info.custom = info;
-    hideError();
-    $('custom-choice').hidden = false;
-    const radio = document.querySelector('input[name="dataset"][value="custom"]');
-    radio.checked = true;
-    await switchModel('custom');
+    await useWeightBytes(new Uint8Array(await file.arrayBuffer()), file.name);
   } catch (err) {
     showError(`Could not use “${file.name}” as weights: ${err.message}`);
     setStatus(readyText());
   }
 }
 
+/** Weights (safetensors bytes: a visitor's file, or trained in the Train view) as 'custom'. */
+async function useWeightBytes(bytes, name) {
+  setStatus(`Checking “${name}”…`);
+  const info = await pool.loadWeights(bytes);
+  state.custom = { name, dataset: info.dataset };
+  forgetDreams('custom');
+  state.info.custom = info;
+  hideError();
+  $('custom-choice').hidden = false;
+  document.querySelector('input[name="dataset"][value="custom"]').checked = true;
+  await switchModel('custom');
+}
 
 /** A visitor's ONNX model (with its .onnx.data and labels files, picked or dropped together),
  * imported in every worker; a refused file names the problem and leaves the page as it was. */
@@ -382,6 +385,14 @@ async function main() {
   $('try-example').addEventListener('click', tryExample);
   setupDream();
   setupInside();
+  setupTrain(async (bytes, name) => {
+    try {
+      await useWeightBytes(bytes, name);
+    } catch (err) {
+      showError(`Could not use the trained weights: ${err.message}`);
+      setStatus(readyText());
+    }
+  });
   if (!(await openLink(location.hash))) await switchModel(document.querySelector('input[name="dataset"]:checked').value);
   registerOffline();
 }

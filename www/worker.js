@@ -155,6 +155,35 @@ function faithfulness(key, model, image, method, target, reduced, evaluation) {
   return { ...e, random: cached ?? e.random, ms: performance.now() - t0 };
 }
 
+// Training (the Train view, train.js): every training worker holds the same run (same data,
+// same options) and applies the same summed gradient, so their weights stay identical.
+let training = null; // {lib, run: Training, dataset, pixels, labels, test}
+
+/** Un-gzips bytes that start with the gzip magic (MNIST's official files are .gz). */
+async function gunzipped(bytes) {
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+const trainingRun = () => {
+  if (!training) throw new Error('no training is set up in this worker');
+  return training;
+};
+
+/** Loss and accuracy of the current weights on the `part`-th of `parts` slices of the held-out
+ * images or the test images, with how many images that slice has. */
+function trainMetrics(which, part, parts) {
+  const { run, pixels, labels, test } = trainingRun();
+  const per = pixels.length / labels.length;
+  const [px, lb] = which === 'test' ? [test.pixels, test.labels]
+    : [pixels.subarray(run.validationStart * per), labels.subarray(run.validationStart)];
+  const lo = Math.floor((lb.length * part) / parts), hi = Math.floor((lb.length * (part + 1)) / parts);
+  if (hi <= lo) return { loss: 0, accuracy: 0, count: 0 };
+  const m = run.evaluate(px.subarray(lo * per, hi * per), lb.subarray(lo, hi));
+  return { ...m, count: hi - lo };
+}
+
 let dreaming = null; // {stop: boolean} of the dream in progress
 let randomising = null; // {stop: boolean} of the randomisation curves in progress
 
@@ -294,6 +323,73 @@ const handlers = {
       if (randomising === run) randomising = null;
     }
   },
+  /** The training and test sets among `files` ([{name, bytes}], picked or fetched). */
+  async trainFiles({ files }) {
+    const lib = await loadImporter();
+    const raw = await Promise.all(files.map(async (f) => {
+      try {
+        // What arrives un-gzipped is named without its .gz, so the reader sees one name either way.
+        const bytes = await gunzipped(f.bytes);
+        return { name: bytes === f.bytes ? f.name : f.name.replace(/\.gz$/i, ''), bytes };
+      } catch {
+        throw new Error(`“${f.name}” is not valid gzip data (a broken download?)`);
+      }
+    }));
+    return lib.readTrainingFiles(raw);
+  },
+  /** A fresh run from `options` (TrainOptions) on the labelled images; replaces any earlier run. */
+  async trainStart({ dataset, pixels, labels, test, options }) {
+    const lib = await loadImporter();
+    training?.run.free();
+    training = null;
+    const run = new lib.Training(dataset, pixels, labels, options);
+    training = { lib, run, dataset, pixels, labels, test };
+    return { stepsPerEpoch: run.stepsPerEpoch, validationStart: run.validationStart, chunks: run.chunks };
+  },
+  /** This worker's share of the next step: the summation tree's nodes over chunks lo..hi. */
+  async trainShare({ lo, hi }) {
+    return trainingRun().run.shareSums(lo, hi);
+  },
+  /** Takes the step whose parts (every worker's share) are these; what the next step looks like. */
+  async trainApply({ parts }) {
+    const { run } = trainingRun();
+    const log = run.applyParts(parts);
+    return { log, chunks: run.chunks, epoch: run.epoch };
+  },
+  async trainMetrics({ which, part, parts }) {
+    return trainMetrics(which, part, parts);
+  },
+  async trainWeights() {
+    return trainingRun().run.weights();
+  },
+  /** Maps of some gallery images by the weights now (`method` options, `post`); with
+   * `reference` (their absolute reduced maps at step 0), each map's Spearman correlation to it. */
+  async trainMaps({ indices, options, post, reference }) {
+    const { lib, run, dataset } = trainingRun();
+    const model = new lib.Model(run.weights(), dataset);
+    try {
+      const { meta, pixels } = await gallery(dataset);
+      const per = meta.side * meta.side * meta.channels;
+      const opts = await withReferences(model, options);
+      return indices.map((i, k) => {
+        const image = pixels.subarray(i * per, (i + 1) * per);
+        // The true class's map: where the network looks for the right answer, as it learns.
+        const e = model.explain(image, { ...opts, target: meta.labels[i] });
+        const absolute = lib.reduceChannels(e.raw, e.rawChannels, { ...post, sign: 'absolute' });
+        return {
+          image, map: lib.toMap(e.raw, e.rawChannels, post), absolute, predicted: e.predicted, label: meta.labels?.[i] ?? null,
+          similarity: reference ? lib.rankCorrelation(absolute, reference[k]) : 1,
+        };
+      });
+    } finally {
+      model.free();
+    }
+  },
+  async trainEnd() {
+    training?.run.free();
+    training = null;
+    return true;
+  },
   /** Every node's output and the target's gradient at it (one forward, one backward pass). */
   async layerTrace({ dataset, image, options }) {
     return (await loadModel(dataset)).layerTrace(image, options);
@@ -326,7 +422,8 @@ self.onmessage = async ({ data }) => {
     const handler = handlers[type];
     if (!handler) throw new Error(`unknown request '${type}'`);
     const result = await handler(data);
-    self.postMessage({ id, ok: true, result });
+    // A training share's gradients (megabytes each) move to the page instead of being copied.
+    self.postMessage({ id, ok: true, result }, type === 'trainShare' ? result.map((p) => p.gradient.buffer) : []);
   } catch (err) {
     // A Rust panic surfaces as a trap ("unreachable"); report its message, and tell the page
     // this instance is spent so it starts a fresh worker.

@@ -80,7 +80,7 @@ async function readData(files, source) {
   const count = found.train.labels.length;
   $('train-images').max = count;
   $('train-images').value = Math.min(Number($('train-images').value) || count, count);
-  status(`${title(found.dataset)}: ${count.toLocaleString('en-US')} training images${found.test ? ` and ${found.test.labels.length.toLocaleString('en-US')} test images` : ' (no test set: accuracy is measured on the gallery)'} ${source}. Press Train.`);
+  status(`${title(found.dataset)}: ${count.toLocaleString('en-US')} training images${found.test ? ` and ${found.test.labels.length.toLocaleString('en-US')} test images` : ' (no test set: accuracy is measured on the gallery images)'} ${source}. Press Train.`);
   $('train-start').disabled = false;
 }
 
@@ -220,7 +220,8 @@ async function loop(r) {
       const mean = (k) => mine.reduce((a, l) => a + l[k], 0) / mine.length;
       r.epochs.push({ epoch: r.epoch, loss: mean('loss'), accuracy: mean('accuracy'), valLoss: val.loss, valAccuracy: val.accuracy, step: r.step });
     }
-    if (r.step % r.settings.every === 0) await filmStrip(r);
+    // Checkpoint steps get a frame too, so the slider shows the maps of the weights it puts back.
+    if (r.step % r.settings.every === 0 || r.step % CHECKPOINT_EVERY === 0) await filmStrip(r);
     if (r.step % CHECKPOINT_EVERY === 0) await checkpoint(r);
     draw(r);
     status(`Step ${r.step} (epoch ${r.epoch + (r.epoch < r.settings.epochs ? 1 : 0)} of ${r.settings.epochs}, ${r.stepsPerEpoch} steps each): loss ${next.log.loss.toFixed(3)}, batch accuracy ${pct(next.log.accuracy)}; ${Math.round(count / (ms / 1000))} images/s on ${engines.length} worker${engines.length > 1 ? 's' : ''}.`);
@@ -287,7 +288,8 @@ async function finish(r) {
     : r.error ? `Training stopped at step ${r.step}: ${r.error}.` : r.stop ? `Stopped at step ${r.step}.` : `Done: ${r.step} steps.`;
   try {
     await checkpoint(r);
-  } catch { /* a worker that died has no weights: the checkpoints stay */ }
+    if (!r.frames.has(r.step) && r.step > 0) await filmStrip(r);
+  } catch { /* a worker that died has no weights: the checkpoints kept stay */ }
   let accuracy = '';
   let usable = r.step > 0;
   try {
@@ -299,8 +301,9 @@ async function finish(r) {
       accuracy = usable ? ` Test accuracy ${pct(t.accuracy)} on the ${t.count.toLocaleString('en-US')} test images (loss ${t.loss.toFixed(4)}).`
         : ` The weights of step ${r.step} give no finite answer (test loss ${t.loss}): they are not used; the slider has the earlier checkpoints.`;
     } else if (r.step > 0) {
-      const frame = [...r.frames.values()].at(-1);
-      accuracy = ` ${frame.maps.filter((m) => m.predicted === m.label).length} of ${STRIP} film-strip images right (no test set given).`;
+      const g = await metrics(r, 'gallery');
+      usable = Number.isFinite(g.loss);
+      accuracy = ` Accuracy ${pct(g.accuracy)} on the ${g.count} gallery images (no test set given; loss ${g.loss.toFixed(4)}).`;
     }
   } catch (err) {
     accuracy = ` The test images could not be scored: ${err.message}.`;

@@ -171,12 +171,19 @@ const trainingRun = () => {
   return training;
 };
 
+/** The bundled gallery as labelled u8 images (Training.evaluate's input). */
+async function galleryImages(dataset) {
+  const { meta, pixels } = await gallery(dataset);
+  return { pixels: Uint8Array.from(pixels, (v) => Math.round(v * 255)), labels: Uint8Array.from(meta.labels) };
+}
+
 /** Loss and accuracy of the current weights on the `part`-th of `parts` slices of the held-out
- * images or the test images, with how many images that slice has. */
-function trainMetrics(which, part, parts) {
-  const { run, pixels, labels, test } = trainingRun();
+ * images, the test images or the gallery's, with how many images that slice has. */
+async function trainMetrics(which, part, parts) {
+  const { run, pixels, labels, test, dataset } = trainingRun();
   const per = pixels.length / labels.length;
-  const [px, lb] = which === 'test' ? [test.pixels, test.labels]
+  const set = which === 'test' ? test : which === 'gallery' ? await galleryImages(dataset) : null;
+  const [px, lb] = set ? [set.pixels, set.labels]
     : [pixels.subarray(run.validationStart * per), labels.subarray(run.validationStart)];
   const lo = Math.floor((lb.length * part) / parts), hi = Math.floor((lb.length * (part + 1)) / parts);
   if (hi <= lo) return { loss: 0, accuracy: 0, count: 0 };

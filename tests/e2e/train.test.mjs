@@ -98,6 +98,7 @@ describe('watch it learn', () => {
       await train(page, { images: 700, workers, seed, every: '50' });
       await finished(page);
       assert.match(await status(page), /^Done: 3 steps/);
+      assert.match(await page.textContent('#train-strip-title'), /^Step 3:/, 'the last step has its film strip');
       weights[key] = (await downloaded(page)).bytes;
       await page.click('#train-reset');
     }
@@ -107,7 +108,7 @@ describe('watch it learn', () => {
     await context.close();
   });
 
-  test('pause holds the step, resume goes on, stop ends with the last whole step; too high a learning rate stops with a message', async () => {
+  test('pause holds the step, resume goes on, a frozen tab goes on when woken, stop ends with the last whole step; too high a learning rate stops with a message', async () => {
     const { page, context, errors } = await site.open();
     await openTrain(page);
     await train(page, { images: 20_000, every: '1000' });
@@ -120,6 +121,13 @@ describe('watch it learn', () => {
     assert.equal(await page.textContent('#train-pause'), 'Resume');
     await page.click('#train-pause');
     await page.waitForFunction((n) => Number(document.body.dataset.trainStep) > n, Number(held));
+    // The tab frozen, as Chrome freezes a tab left in the background, then woken: training goes on.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
+    await new Promise((ok) => setTimeout(ok, 2000));
+    await cdp.send('Page.setWebLifecycleState', { state: 'active' });
+    const woken = Number(await page.evaluate(() => document.body.dataset.trainStep));
+    await page.waitForFunction((n) => Number(document.body.dataset.trainStep) > n, woken);
     await page.click('#train-stop');
     await finished(page);
     assert.match(await status(page), /^Stopped at step \d+\. Test accuracy/);
@@ -162,6 +170,14 @@ describe('watch it learn', () => {
     await page.waitForFunction(() => /gzip/.test(document.getElementById('train-status').textContent));
     assert.match(await status(page), /“train-images-idx3-ubyte\.gz” is not valid gzip data/);
     assert.ok(await page.isDisabled('#train-start'));
+    // A training set without its test set: the accuracy is the gallery's.
+    const dir = `${process.env.SALIENCY_DATA ?? new URL('../../../shared/data', import.meta.url).pathname}/mnist`;
+    await page.setInputFiles('#train-files', ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz'].map((f) => `${dir}/${f}`));
+    await page.waitForFunction(() => /Press Train/.test(document.getElementById('train-status').textContent), null, { timeout: 60_000 });
+    assert.match(await status(page), /^MNIST: 60,000 training images \(no test set: accuracy is measured on the gallery images\) from the files you gave/);
+    await train(page, { images: 600, every: '50' });
+    await finished(page);
+    assert.match(await status(page), /^Done: 2 steps\. Accuracy \d+\.\d\d % on the 150 gallery images \(no test set given; loss \d\.\d{4}\)/);
     await settled(page);
     assert.deepEqual(errors.filter((e) => !/status of 404/.test(e)), [], 'only the missing data/index.json');
     await context.close();

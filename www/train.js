@@ -41,7 +41,8 @@ function trainers(n) {
 /** Which data set Train trains: the shown one's (a visitor's ONNX model: the tutorial's MNIST). */
 const wantedDataset = () => $('train-dataset').value;
 
-/** The official files of `dataset` from this site (build-web.sh copies them in), with progress. */
+/** The official files of `dataset` from this site (build-web.sh copies them in), with progress;
+ * null if the site has none, 'changed' if another data set was picked while they downloaded. */
 async function fetchSiteData(dataset) {
   const res = await fetch('data/index.json').catch(() => null);
   const list = res?.ok ? (await res.json())[dataset] ?? [] : [];
@@ -60,6 +61,11 @@ async function fetchSiteData(dataset) {
     for (;;) {
       const { done: end, value } = await reader.read();
       if (end) break;
+      // The visitor picked another data set meanwhile: this download gives way to that one.
+      if (wantedDataset() !== dataset) {
+        await reader.cancel();
+        return 'changed';
+      }
       parts.push(value);
       done += value.length;
       bar.value = done;
@@ -87,11 +93,14 @@ async function readData(files, source) {
 /** Downloads the shown data set's training data the first time Train is opened. */
 export async function ensureData() {
   const dataset = wantedDataset();
-  if (data?.dataset === dataset || loadingData) return loadingData;
+  // Another data set asked for while one downloads: its turn comes when that one is done.
+  if (loadingData) return loadingData.then(() => ensureData());
+  if (data?.dataset === dataset) return null;
   $('train-start').disabled = true;
   loadingData = (async () => {
     try {
       const files = await fetchSiteData(dataset);
+      if (files === 'changed') return;
       if (!files) {
         status(`This site has no ${title(dataset)} training data. Pick or drop ${WHERE[dataset]}; nothing is uploaded.`);
         return;

@@ -21,7 +21,7 @@ async function violations(page) {
 
 describe('accessibility', () => {
   for (const viewport of [{ width: 1366, height: 900 }, { width: 390, height: 844 }]) {
-    test(`${viewport.width}×${viewport.height}: no axe-core violation on load, compare, draw, dream and CIFAR-10`, { timeout: 600_000 }, async () => {
+    test(`${viewport.width}×${viewport.height}: no axe-core violation on load, compare, draw, dream, CIFAR-10, inside the network and training`, { timeout: 600_000 }, async () => {
       const { page, context, errors } = await site.open({ viewport });
       const found = {};
       const check = async (view) => { found[view] = await violations(page); };
@@ -45,7 +45,16 @@ describe('accessibility', () => {
       await page.waitForFunction(() => document.querySelectorAll('#inside-rank li').length > 0);
       await page.click('#model-layers > summary');
       await check('inside');
-      assert.deepEqual(found, { load: [], compare: [], draw: [], dream: [], cifar10: [], inside: [] });
+      // Watch it learn, after a short run (MNIST picked while CIFAR-10's data starts downloading).
+      await page.click('#train > summary');
+      await page.selectOption('#train-dataset', 'mnist');
+      await page.waitForFunction(() => /^MNIST: .*Press Train/.test(document.getElementById('train-status').textContent), null, { timeout: 240_000 });
+      await page.fill('#train-images', '600');
+      await page.fill('#train-every', '1');
+      await page.click('#train-start');
+      await page.waitForFunction(() => /^Done/.test(document.getElementById('train-status').textContent), null, { timeout: 240_000 });
+      await check('train');
+      assert.deepEqual(found, { load: [], compare: [], draw: [], dream: [], cifar10: [], inside: [], train: [] });
       assert.deepEqual(errors, []);
       await context.close();
     });

@@ -53,6 +53,11 @@ describe('accessibility', () => {
       await page.fill('#train-every', '1');
       await page.click('#train-start');
       await page.waitForFunction(() => /^Done/.test(document.getElementById('train-status').textContent), null, { timeout: 240_000 });
+      // The trained weights become the page's: wait for their map and curves (the curves are dimmed
+      // while they are recomputed, which axe rightly counts as low contrast).
+      await page.waitForFunction(() => /Your weights \(trained in this tab/.test(document.getElementById('status').textContent)
+        && !document.getElementById('faith').classList.contains('stale'), null, { timeout: 120_000 });
+      await settled(page);
       await check('train');
       assert.deepEqual(found, { load: [], compare: [], draw: [], dream: [], cifar10: [], inside: [], train: [] });
       assert.deepEqual(errors, []);

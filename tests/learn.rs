@@ -158,6 +158,11 @@ fn mnist_train() -> saliency::data::Dataset {
     saliency::data::load(DatasetKind::Mnist, &common::data_dir(), saliency::data::Split::Train).expect("training data")
 }
 
+/// The first `n` MNIST training images as the trainer reads them.
+fn first_images(data: &saliency::data::Dataset, n: usize) -> Examples<'_> {
+    Examples::new(&data.images[..n * 784], &data.labels[..n], fresh(DatasetKind::Mnist, 1).input_shape()).unwrap()
+}
+
 fn fresh(kind: DatasetKind, seed: u64) -> Graph {
     Trainer::initial(&graph_of(&saliency::model::Cnn::new(kind, &saliency::backend::default_device())), seed)
 }
@@ -166,8 +171,7 @@ fn fresh(kind: DatasetKind, seed: u64) -> Graph {
 fn training_repeats_for_a_seed_and_does_not_depend_on_the_threads() {
     let data = mnist_train();
     let n = 2000;
-    let ex =
-        Examples::new(&data.images[..n * 784], &data.labels[..n], fresh(DatasetKind::Mnist, 1).input_shape()).unwrap();
+    let ex = first_images(&data, n);
     let settings = Settings { batch_size: 50, seed: 5, ..Settings::default() };
     let run = |threads: usize, seed: u64| {
         let mut t =
@@ -196,8 +200,7 @@ fn training_repeats_for_a_seed_and_does_not_depend_on_the_threads() {
 fn shares_summed_by_workers_and_applied_give_the_one_trainer_weights() {
     let data = mnist_train();
     let n = 1000;
-    let ex =
-        Examples::new(&data.images[..n * 784], &data.labels[..n], fresh(DatasetKind::Mnist, 1).input_shape()).unwrap();
+    let ex = first_images(&data, n);
     let settings = Settings { batch_size: 45, seed: 9, ..Settings::default() };
     let trainer = || Trainer::new(fresh(DatasetKind::Mnist, 9), n, settings.clone()).unwrap();
     let mut alone = trainer();
@@ -258,8 +261,7 @@ fn shares_summed_by_workers_and_applied_give_the_one_trainer_weights() {
 fn a_learning_rate_too_high_stops_with_a_message_and_keeps_the_weights() {
     let data = mnist_train();
     let n = 500;
-    let ex =
-        Examples::new(&data.images[..n * 784], &data.labels[..n], fresh(DatasetKind::Mnist, 1).input_shape()).unwrap();
+    let ex = first_images(&data, n);
     let mut t = Trainer::new(
         fresh(DatasetKind::Mnist, 1),
         n,

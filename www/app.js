@@ -151,12 +151,17 @@ async function useWeightBytes(bytes, name) {
   setStatus(`Checking “${name}”…`);
   const info = await pool.loadWeights(bytes);
   state.custom = { name, dataset: info.dataset };
-  forgetDreams('custom');
-  state.info.custom = info;
+  await showLoaded('custom', info);
+}
+
+/** A model just loaded as `key` ('custom' or 'onnx'): its choice appears, checked, and it is shown. */
+async function showLoaded(key, info) {
+  forgetDreams(key);
+  state.info[key] = info;
   hideError();
-  $('custom-choice').hidden = false;
-  document.querySelector('input[name="dataset"][value="custom"]').checked = true;
-  await switchModel('custom');
+  $(`${key}-choice`).hidden = false;
+  document.querySelector(`input[name="dataset"][value="${key}"]`).checked = true;
+  await switchModel(key);
 }
 
 /** A visitor's ONNX model (with its .onnx.data and labels files, picked or dropped together),
@@ -187,12 +192,7 @@ async function loadOwnModel(name, payload, note = '') {
     document.body.classList.remove('loading');
   }
   state.own = { name, payload, note, gallery: info.channels === 1 ? 'mnist' : 'cifar10' };
-  forgetDreams('onnx');
-  state.info.onnx = info;
-  hideError();
-  $('onnx-choice').hidden = false;
-  document.querySelector('input[name="dataset"][value="onnx"]').checked = true;
-  await switchModel('onnx');
+  await showLoaded('onnx', info);
 }
 
 /** The bundled example of another architecture (a residual CIFAR-10 network), loaded the way a

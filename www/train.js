@@ -139,9 +139,8 @@ function settings() {
     epochs: number('train-epochs', 'Epochs (1 to 25)', (v) => Number.isInteger(v) && v >= 1 && v <= 25),
     every: number('train-every', 'Film strip every (1 to 1000 steps)', (v) => Number.isInteger(v) && v >= 1 && v <= 1000),
     workers: number('train-workers', 'Workers', (v) => [1, 2, 4].includes(v)),
+    // Batch size and validation split: the tutorial's, from the Rust defaults (learn::Settings).
     options: {
-      batchSize: 250,
-      validationSplit: 0.2,
       learningRate: number('train-lr', 'Learning rate (a positive number)', (v) => v > 0),
       seed: number('train-seed', 'Seed (a whole number ≥ 0)', (v) => Number.isInteger(v) && v >= 0),
     },

@@ -5,9 +5,16 @@
 /** Restarts in a row without one answer in between before the engine stops retrying by itself. */
 const MAX_SILENT_RESTARTS = 3;
 
+/** An error after which the worker is a fresh one: whatever it held (a training run) is gone. */
+const lost = (message) => Object.assign(new Error(message), { workerLost: true });
+
 export class Engine {
-  constructor(onRestart) {
+  /** `revive: false`: a worker whose state matters (training) is not replaced after a fatal
+   * error; the Engine is `gone` and every later call fails as `workerLost`. */
+  constructor(onRestart, { revive = true } = {}) {
     this.onRestart = onRestart;
+    this.revive = revive;
+    this.gone = false;
     this.nextId = 1;
     this.silentRestarts = 0;
     this.setup = new Map(); // type -> payload of the requests a fresh worker replays (a visitor's model)
@@ -26,13 +33,13 @@ export class Engine {
       this.pending.delete(data.id);
       if (data.ok) p.resolve(data.result);
       else {
-        p.reject(new Error(data.error));
+        p.reject(data.fatal ? lost(data.error) : new Error(data.error));
         if (data.fatal) this.restart();
       }
     };
     this.worker.onerror = (e) => {
       e.preventDefault();
-      const err = new Error(`the computation worker failed: ${e.message || 'unknown error'}`);
+      const err = lost(`the computation worker failed: ${e.message || 'unknown error'}`);
       for (const p of this.pending.values()) p.reject(err);
       this.restart();
     };
@@ -50,8 +57,12 @@ export class Engine {
 
   restart() {
     this.worker.terminate();
-    for (const p of this.pending.values()) p.reject(new Error('the computation worker was restarted'));
+    for (const p of this.pending.values()) p.reject(lost('the computation worker was restarted'));
     this.pending.clear();
+    if (!this.revive) {
+      this.gone = true;
+      return;
+    }
     // A worker that cannot even start (its script fails to load) would restart forever: after a
     // few silent restarts stay down until the next call, which is a user's retry.
     if (++this.silentRestarts > MAX_SILENT_RESTARTS) {
@@ -65,6 +76,7 @@ export class Engine {
 
   /** Sends a request; `onProgress` sees the intermediate results a long job posts. */
   call(type, payload = {}, onProgress = null) {
+    if (this.gone) return Promise.reject(lost('this worker stopped earlier'));
     if (this.dead) { this.silentRestarts = 0; this.start(); }
     const id = this.nextId++;
     return new Promise((resolve, reject) => {

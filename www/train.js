@@ -33,10 +33,52 @@ const status = (text) => { $('train-status').textContent = text; };
 
 /** The training workers, `n` of them (extra ones stop; new ones start). */
 function trainers(n) {
+  workers = workers.filter((e) => !e.gone);
   while (workers.length > n) workers.pop().worker.terminate();
-  while (workers.length < n) workers.push(new Engine(null));
+  while (workers.length < n) workers.push(new Engine(null, { revive: false }));
   return workers;
 }
+
+/**
+ * `call(engine, k, n)` on each of the run's `n` workers. A worker that died (its Engine restarted,
+ * its copy of the run gone) leaves the run; with `again`, the call is made again on the others —
+ * the same answer, as a step's sum does not depend on how its chunks are shared out.
+ */
+async function onEvery(r, call, again = true) {
+  for (;;) {
+    const n = r.engines.length;
+    const results = await Promise.allSettled(r.engines.map((e, k) => call(e, k, n)));
+    const died = results.filter((x) => x.status === 'rejected' && x.reason.workerLost);
+    if (died.length) leave(r, r.engines.filter((e, k) => results[k].reason?.workerLost), died[0].reason);
+    const failed = results.find((x) => x.status === 'rejected' && !x.reason.workerLost);
+    if (failed) throw failed.reason;
+    if (!died.length || !again) return results.filter((x) => x.status === 'fulfilled').map((x) => x.value);
+  }
+}
+
+/** `call(engine)` on the run's first worker (another if that one dies). */
+async function onFirst(r, call) {
+  for (;;) {
+    try {
+      return await call(r.engines[0]);
+    } catch (err) {
+      if (!err.workerLost) throw err;
+      leave(r, [r.engines[0]], err);
+    }
+  }
+}
+
+/** Takes workers that died out of the run; the run fails when none is left. */
+function leave(r, gone, why) {
+  for (const e of gone) e.worker.terminate();
+  r.engines = r.engines.filter((e) => !gone.includes(e));
+  workers = workers.filter((e) => !gone.includes(e));
+  if (!r.engines.length) throw new Error(`every training worker stopped (the last: ${why.message}); the weights since the last checkpoint were only in them`);
+  r.lost = { step: r.step, count: (r.lost?.count ?? 0) + gone.length, why: why.message };
+}
+
+/** What the status says about workers that died, if any did. */
+const lostNote = (r) => (r.lost ? ` ${r.lost.count} of ${r.settings.workers} workers stopped (last at step ${r.lost.step}: ${r.lost.why}); the ${r.engines.length} left went on with the same weights.` : '');
 
 /** Which data set Train trains: the shown one's (a visitor's ONNX model: the tutorial's MNIST). */
 const wantedDataset = () => $('train-dataset').value;
@@ -172,7 +214,7 @@ export async function start() {
   const labels = data.train.labels.subarray(0, s.images);
   const engines = trainers(s.workers);
   run = {
-    dataset, settings: s, active: true, paused: false, stop: false, resume: null, step: 0, epoch: 0,
+    dataset, settings: s, engines: [...engines], active: true, paused: false, stop: false, resume: null, step: 0, epoch: 0,
     steps: [], epochs: [], checkpoints: [], reference: null, frames: new Map(), strip: [], ms: 0, images: 0,
     phases: { gradients: 0, update: 0 },
   };
@@ -180,7 +222,7 @@ export async function start() {
   setButtons();
   status(`Starting ${s.workers} worker${s.workers > 1 ? 's' : ''} on ${s.images.toLocaleString('en-US')} ${title(dataset)} images…`);
   try {
-    const [info] = await Promise.all(engines.map((e) => e.call('trainStart', { dataset, pixels, labels, test: data.test, options: s.options })));
+    const [info] = await onEvery(mine, (e) => e.call('trainStart', { dataset, pixels, labels, test: data.test, options: s.options }));
     Object.assign(mine, info);
     const meta = await fetch(`gallery/${dataset}.json`).then((r) => r.json());
     mine.galleryMeta = meta;
@@ -197,7 +239,6 @@ export async function start() {
 
 /** Steps until the epochs are done, Stop is pressed or a step fails. */
 async function loop(r) {
-  const engines = workers.slice(0, r.settings.workers);
   while (!r.stop && r.epoch < r.settings.epochs) {
     if (r.paused) {
       status(`Paused at step ${r.step}.`);
@@ -205,15 +246,15 @@ async function loop(r) {
       continue;
     }
     const t0 = performance.now();
-    const shares = engines.map((e, k) => e.call('trainShare', {
-      lo: Math.floor((r.chunks * k) / engines.length), hi: Math.floor((r.chunks * (k + 1)) / engines.length),
-    }));
-    const parts = (await Promise.all(shares)).flat();
+    const parts = (await onEvery(r, (e, k, n) => e.call('trainShare', {
+      lo: Math.floor((r.chunks * k) / n), hi: Math.floor((r.chunks * (k + 1)) / n),
+    }))).flat();
     // Stop in the middle of a step drops its parts: every worker stays at the last whole step.
     if (r.stop) break;
     const t1 = performance.now();
     const count = parts.reduce((a, p) => a + p.count, 0);
-    const [next] = await Promise.all(engines.map((e) => e.call('trainApply', { parts })));
+    // Not again: the workers that answered have taken the step.
+    const [next] = await onEvery(r, (e) => e.call('trainApply', { parts }), false);
     const ms = performance.now() - t0;
     r.phases.gradients += t1 - t0; r.phases.update += performance.now() - t1;
     r.ms += ms;
@@ -232,14 +273,13 @@ async function loop(r) {
     if (r.step % r.settings.every === 0 || r.step % CHECKPOINT_EVERY === 0) await filmStrip(r);
     if (r.step % CHECKPOINT_EVERY === 0) await checkpoint(r);
     draw(r);
-    status(`Step ${r.step} (epoch ${r.epoch + (r.epoch < r.settings.epochs ? 1 : 0)} of ${r.settings.epochs}, ${r.stepsPerEpoch} steps each): loss ${next.log.loss.toFixed(3)}, batch accuracy ${pct(next.log.accuracy)}; ${Math.round(count / (ms / 1000))} images/s on ${engines.length} worker${engines.length > 1 ? 's' : ''}.`);
+    status(`Step ${r.step} (epoch ${r.epoch + (r.epoch < r.settings.epochs ? 1 : 0)} of ${r.settings.epochs}, ${r.stepsPerEpoch} steps each): loss ${next.log.loss.toFixed(3)}, batch accuracy ${pct(next.log.accuracy)}; ${Math.round(count / (ms / 1000))} images/s on ${r.engines.length} worker${r.engines.length > 1 ? 's' : ''}.${lostNote(r)}`);
   }
 }
 
 /** Loss and accuracy over the held-out images (or the test set), shared by the workers. */
 async function metrics(r, which) {
-  const engines = workers.slice(0, r.settings.workers);
-  const parts = await Promise.all(engines.map((e, part) => e.call('trainMetrics', { which, part, parts: engines.length })));
+  const parts = await onEvery(r, (e, part, n) => e.call('trainMetrics', { which, part, parts: n }));
   const n = parts.reduce((a, p) => a + p.count, 0) || 1;
   return {
     loss: parts.reduce((a, p) => a + p.loss * p.count, 0) / n,
@@ -252,11 +292,11 @@ async function metrics(r, which) {
 async function filmStrip(r) {
   let frame;
   try {
-    frame = await workers[0].call('trainMaps', { indices: r.strip, options: methodOptions(), post: postOptions(), reference: r.reference });
+    frame = await onFirst(r, (e) => e.call('trainMaps', { indices: r.strip, options: methodOptions(), post: postOptions(), reference: r.reference }));
   } catch (err) {
     // A method the tutorial's network cannot run (a layer of another model): training goes on.
     $('train-strip-title').textContent = `No film strip at step ${r.step}: ${err.message}`;
-    if (!workers[0] || r.stop) throw err;
+    if (!r.engines.length || r.stop) throw err;
     return;
   }
   r.reference ??= frame.map((m) => m.absolute);
@@ -270,7 +310,7 @@ async function filmStrip(r) {
 /** Keeps the weights of this step; past MAX_CHECKPOINTS, every other one goes (first and last stay). */
 async function checkpoint(r) {
   if (r.checkpoints.at(-1)?.step === r.step) return;
-  const bytes = await workers[0].call('trainWeights');
+  const bytes = await onFirst(r, (e) => e.call('trainWeights'));
   r.checkpoints.push({ step: r.step, epoch: r.epoch, bytes });
   if (r.checkpoints.length > MAX_CHECKPOINTS) {
     r.checkpoints = r.checkpoints.filter((c, i, all) => i % 2 === 0 || i === all.length - 1);
@@ -294,14 +334,25 @@ async function finish(r) {
   if (run !== r) return;
   const why = r.error?.startsWith('training: ') ? `Training stopped: ${r.error.slice(10)}.`
     : r.error ? `Training stopped at step ${r.step}: ${r.error}.` : r.stop ? `Stopped at step ${r.step}.` : `Done: ${r.step} steps.`;
+  if (!r.engines.length) {
+    // Every worker died: what is left is the checkpoints (the last step's weights were in them).
+    const last = r.checkpoints.at(-1);
+    const kept = last?.step > 0;
+    status(`${why}${kept ? ` The page now uses the last checkpoint, step ${last.step}; the slider has the others.` : ' No checkpoint after step 0 was kept: the page keeps its weights.'}`);
+    draw(r);
+    $('train-download').disabled = !r.checkpoints.length;
+    if (kept) await useCheckpoint(r, r.checkpoints.length - 1);
+    return;
+  }
   try {
     await checkpoint(r);
     if (!r.frames.has(r.step) && r.step > 0) await filmStrip(r);
-  } catch { /* a worker that died has no weights: the checkpoints kept stay */ }
+  } catch { /* the workers that died took this step's weights: the checkpoints kept stay */ }
   let accuracy = '';
-  let usable = r.step > 0;
+  let usable = r.step > 0 && r.engines.length > 0;
   try {
-    if (data.test && r.step > 0) {
+    if (!r.engines.length) accuracy = '';
+    else if (data.test && r.step > 0) {
       const t = await metrics(r, 'test');
       r.test = t;
       // Weights that are finite but so large the logits overflow answer nothing.
@@ -318,7 +369,7 @@ async function finish(r) {
   }
   const each = (k) => (r.phases[k] / Math.max(1, r.steps.length)).toFixed(0);
   const speed = r.ms ? ` ${Math.round(r.images / (r.ms / 1000))} images/s (a step: gradients ${each('gradients')} ms, then the update ${each('update')} ms).` : '';
-  status(`${why}${accuracy}${speed}${usable ? ' These weights are now “your weights” in every view; the slider goes back to earlier checkpoints.' : ''}`);
+  status(`${why}${accuracy}${speed}${lostNote(r)}${usable ? ' These weights are now “your weights” in every view; the slider goes back to earlier checkpoints.' : ''}`);
   draw(r);
   $('train-download').disabled = !r.checkpoints.length;
   if (usable && r.checkpoints.length) await useCheckpoint(r, r.checkpoints.length - 1);

@@ -150,6 +150,50 @@ describe('watch it learn', () => {
     await context.close();
   });
 
+  test('a worker that dies leaves the run and the others go on to the same weights; when the last dies, the checkpoints stay', async () => {
+    const { page, context, errors } = await site.open();
+    await openTrain(page);
+    // Workers born after Start are the run's (the page's own worker is older).
+    let born = [];
+    page.on('worker', (w) => born.push(w));
+    // An uncaught error in a worker, as a crash looks to the page: its Engine drops it.
+    const kill = (w) => w.evaluate(() => { setTimeout(() => { throw new Error('test: this worker dies'); }); });
+    await train(page, { images: 2500, workers: '1', seed: '7', every: '50' });
+    await finished(page);
+    assert.match(await status(page), /^Done: 8 steps/);
+    const whole = (await downloaded(page)).bytes;
+    await page.click('#train-reset');
+
+    born = [];
+    await train(page, { images: 2500, workers: '2', seed: '7', every: '50' });
+    await page.waitForFunction(() => Number(document.body.dataset.trainStep ?? 0) >= 2);
+    assert.equal(born.length, 2, 'two training workers');
+    await kill(born[1]);
+    await finished(page);
+    assert.match(await status(page), /^Done: 8 steps\. Test accuracy .* 1 of 2 workers stopped \(last at step \d: the computation worker failed: .*test: this worker dies\); the 1 left went on with the same weights\./);
+    assert.ok((await downloaded(page)).bytes.equals(whole), 'no step lost or taken twice: the weights of the run that lost nothing');
+    await page.click('#train-reset');
+
+    // The only worker dies after the checkpoint at step 50: the page falls back to it.
+    born = [];
+    await train(page, { images: 20_000, workers: '1', every: '1000' });
+    await page.waitForFunction(() => Number(document.body.dataset.trainStep ?? 0) >= 51, null, { timeout: 120_000 });
+    await kill(born[0]);
+    await finished(page);
+    assert.match(await status(page), /^Training stopped at step \d+: every training worker stopped \(the last: the computation worker failed: .*test: this worker dies\); the weights since the last checkpoint were only in them\. The page now uses the last checkpoint, step 50; the slider has the others\.$/);
+    await page.waitForFunction(() => /Your weights \(trained in this tab, step 50\) ready/.test(document.getElementById('status').textContent));
+    await settled(page);
+    assert.ok((await answer(page)).text.startsWith('Predicted:'), 'the page explains with the checkpoint');
+    assert.equal((await downloaded(page)).name, 'mnist-trained-step-50.safetensors');
+    // Train again: new workers.
+    await page.click('#train-reset');
+    await train(page, { images: 600, every: '50' });
+    await finished(page);
+    assert.match(await status(page), /^Done: 2 steps/);
+    assert.deepEqual(errors.filter((e) => !/this worker dies/.test(e)), []);
+    await context.close();
+  });
+
   test('files that are not data are refused by name; a site without data says where to get it', async () => {
     const { page, context, errors } = await site.open({
       setup: (ctx) => ctx.route('**/data/index.json', (r) => r.fulfill({ status: 404, body: 'no' })),

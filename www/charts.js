@@ -18,7 +18,7 @@ export function lineChart(canvas, { series, xLabels, yMin = 0, yMax = 1, yTitle 
   const ctx = canvas.getContext('2d');
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, w, h);
-  const pad = { l: 40, r: 10, t: 8, b: 30 };
+  const pad = { l: 46, r: 10, t: 8, b: 30 };
   const pw = w - pad.l - pad.r;
   const ph = h - pad.t - pad.b;
   const n = Math.max(2, xLabels.length);
@@ -43,13 +43,16 @@ export function lineChart(canvas, { series, xLabels, yMin = 0, yMax = 1, yTitle 
   ctx.textBaseline = 'top';
   const every = Math.ceil(xLabels.length / 8);
   xLabels.forEach((lab, i) => {
-    if (i % every !== 0 && i !== xLabels.length - 1) return;
+    const last = i === xLabels.length - 1;
+    // A regular label just before the last one would run into it.
+    if (!last && (i % every !== 0 || xLabels.length - 1 - i < every / 2)) return;
     // The last label ends at the plot's edge instead of running past the canvas.
-    ctx.textAlign = i === xLabels.length - 1 && i > 0 ? 'right' : 'center';
+    ctx.textAlign = last && i > 0 ? 'right' : 'center';
     ctx.fillText(lab, Math.min(X(i, xLabels.length), w - 2), h - pad.b + 4);
   });
   ctx.textAlign = 'center';
-  if (xTitle) ctx.fillText(xTitle, pad.l + pw / 2, h - pad.b + 4);
+  // The axis title goes on the line under the tick labels.
+  if (xTitle) ctx.fillText(xTitle, pad.l + pw / 2, h - pad.b + 16);
   if (yTitle) {
     ctx.save();
     ctx.translate(10, pad.t + ph / 2);

@@ -404,6 +404,9 @@ function showFrame(r, step) {
   $('train-strip-title').textContent = `Step ${f.step}: maps of six test images (similarity to step 0: ${f.similarity.toFixed(3)})`;
 }
 
+/** The loss axis's top: a multiple of 0.4, so its four ticks are round numbers. */
+const lossTop = (max) => Number((Math.ceil(max / 0.4) * 0.4).toFixed(1));
+
 function draw(r) {
   const steps = r.steps;
   const labels = steps.map((l) => String(l.step));
@@ -414,7 +417,7 @@ function draw(r) {
   const maxLoss = Math.max(0.5, ...steps.map((l) => l.loss).filter(Number.isFinite));
   lineChart($('train-loss-chart'), {
     series: [{ values: byStep('loss'), color: PALETTE[0] }, ...validation('valLoss')],
-    xLabels: labels, yMin: 0, yMax: Math.ceil(maxLoss * 2) / 2, yTitle: 'loss', xTitle: 'step',
+    xLabels: labels, yMin: 0, yMax: lossTop(maxLoss), yTitle: 'loss', xTitle: 'step',
   });
   lineChart($('train-acc-chart'), {
     series: [{ values: byStep('accuracy'), color: PALETTE[0] }, ...validation('valAccuracy')],

@@ -285,18 +285,37 @@ fn every_op_alone_matches_burn_forward_and_autodiff() {
     );
 }
 
-/// 3×3 stride-1 convolutions take the fast passes, padding copied in, at each block width
-/// (8, 16, 32 channels) and with few inputs; held to burn like the general pass.
+/// Undilated one-group convolutions take the fast passes, padding copied in, at each block width
+/// (8, 16, 32 channels), with few inputs, strided and of other kernels (a ResNet's 7×7 stride-2
+/// stem, its 1×1 stride-2 shortcut); held to burn like the general pass.
 #[test]
 fn padded_fast_convolutions_match_burn() {
     let dev = saliency::backend::default_device();
-    for (cin, cout, pads) in [(3, 16, [1, 1, 1, 1]), (16, 8, [1, 0, 2, 1]), (8, 24, [1; 4]), (32, 32, [0, 1, 0, 1])] {
-        let what = format!("Conv {cin}→{cout} pads {pads:?}");
-        let mut rng = Rng::new((cin * 100 + cout) as u64);
-        let (w, b) = (normals(&mut rng, cout * cin * 9, 0.2), normals(&mut rng, cout, 0.1));
-        let g = ConvGeometry { pads, ..ConvGeometry::valid(3) };
+    let geometry = |kernel: [usize; 2], stride: [usize; 2], pads: [usize; 4]| ConvGeometry {
+        kernel,
+        stride,
+        pads,
+        ..ConvGeometry::valid(1)
+    };
+    for (cin, cout, g) in [
+        (3, 16, geometry([3, 3], [1, 1], [1, 1, 1, 1])),
+        (16, 8, geometry([3, 3], [1, 1], [1, 0, 2, 1])),
+        (8, 24, geometry([3, 3], [1, 1], [1; 4])),
+        (32, 32, geometry([3, 3], [1, 1], [0, 1, 0, 1])),
+        (3, 16, geometry([3, 3], [2, 2], [1; 4])),
+        (16, 32, geometry([3, 3], [2, 2], [1, 1, 0, 0])),
+        (16, 32, geometry([1, 1], [2, 2], [0; 4])),
+        (3, 8, geometry([7, 7], [2, 2], [3; 4])),
+        (8, 16, geometry([2, 3], [1, 2], [0, 1, 1, 0])),
+        // 12 channels are no block width: the general pass, strided.
+        (3, 12, geometry([3, 3], [2, 2], [1; 4])),
+    ] {
+        let what = format!("Conv {cin}→{cout} {g:?}");
+        let [kh, kw] = g.kernel;
+        let mut rng = Rng::new((cin * 100 + cout + kh * 7 + g.stride[0]) as u64);
+        let (w, b) = (normals(&mut rng, cout * cin * kh * kw, 0.2), normals(&mut rng, cout, 0.1));
         let conv = Conv::new(w.clone(), Some(b.clone()), cin, cout, g).unwrap();
-        let (wt, bt) = (t4(&w, [cout, cin, 3, 3], &dev).autodiff(), t1(&b, &dev).autodiff());
+        let (wt, bt) = (t4(&w, [cout, cin, kh, kw], &dev).autodiff(), t1(&b, &dev).autodiff());
         op_matches_burn(&what, Shape::new(cin, 9, 7), vec![Node::new("conv", conv, vec![0])], move |x| {
             burn::tensor::module::conv2d(x, wt.clone(), Some(bt.clone()), options(g))
         });

@@ -1,8 +1,8 @@
 //! A 2-D convolution (ONNX Conv): any kernel, stride, zero padding and dilation; groups from 1
-//! to depthwise. One general pass, and the fast pass of 3×3 stride-1 convolutions (the
-//! tutorial's, and the padded ones of VGG- and ResNet-like models: padding is copied in, so the
-//! fast pass sees a valid convolution) over whole blocks of channels; tests hold both to burn's
-//! autodiff.
+//! to depthwise. One general pass, and the fast pass of undilated one-group convolutions of any
+//! kernel and stride (the tutorial's 3×3, and the padded and strided ones of VGG- and ResNet-like
+//! models: padding is copied in, so the fast pass sees a valid convolution) over whole blocks of
+//! channels; tests hold both to burn's autodiff.
 //!
 //! Values are channel last, so every inner loop is a run over contiguous channels that the
 //! compiler turns into SIMD, and the passes skip the zeros that ReLU and max pooling leave
@@ -58,7 +58,7 @@ impl ConvGeometry {
 }
 
 /// Channels per block of the fast passes, widest first: a block's accumulators stay in SIMD
-/// registers over the 9·cin terms.
+/// registers over the kh·kw·cin terms.
 const BLOCKS: [usize; 3] = [32, 16, 8];
 
 /// The widest block that divides `n` channels.
@@ -110,15 +110,16 @@ impl Conv {
             forward.extend((0..cg * cout).map(|j| at(j % cout, j / cout, k)));
             backward.extend((0..cg * cout).map(|j| at(j / cg, j % cg, k)));
         }
-        let fast = ConvGeometry { pads: [0; 4], ..g } == ConvGeometry::valid(3)
+        let fast = g.dilation == [1, 1]
+            && g.groups == 1
             && block_of(cout).is_some()
             && (cin < FEW_INPUTS || block_of(cin).is_some());
         let mut by_taps = Vec::new();
         if fast && cin < FEW_INPUTS {
-            let stride = (9 * cin).next_multiple_of(4);
+            let stride = (taps * cin).next_multiple_of(4);
             by_taps = vec![0.0; cout * stride];
             for (o, row) in by_taps.chunks_exact_mut(stride).enumerate() {
-                for (j, t) in row[..9 * cin].iter_mut().enumerate() {
+                for (j, t) in row[..taps * cin].iter_mut().enumerate() {
                     *t = at(o, j % cin, j / cin);
                 }
             }
@@ -257,19 +258,20 @@ impl Conv {
         out
     }
 
-    /// The fast forward pass: each pixel's nonzero channels listed once (each is read by 9
-    /// output positions), then blocks of `B` output channels small enough to stay in SIMD
-    /// registers over the 9·cin terms.
+    /// The fast forward pass: each pixel's nonzero channels listed once (each is read by up to
+    /// kh·kw output positions), then blocks of `B` output channels small enough to stay in SIMD
+    /// registers over the kh·kw·cin terms.
     fn fast_forward<const B: usize>(&self, x: &Maps, out: &mut Maps) {
         let (ow, cin, cout) = (out.w, self.cin, self.cout);
+        let ([kh, kw], [sy, sx]) = (self.kernel, self.stride);
         let (nonzero, starts) = nonzero_runs(&x.data, x.c);
         for (p, out) in out.data.chunks_exact_mut(cout).enumerate() {
-            let (y, xx) = (p / ow, p % ow);
+            let (y, xx) = (p / ow * sy, p % ow * sx);
             for (b, out) in out.chunks_exact_mut(B).enumerate() {
                 let mut acc = [0f32; B];
                 acc.copy_from_slice(&self.bias[b * B..][..B]);
-                for k in 0..9 {
-                    let q = (y + k / 3) * x.w + xx + k % 3;
+                for k in 0..kh * kw {
+                    let q = (y + k / kw) * x.w + xx + k % kw;
                     let weights = &self.forward[k * cin * cout + b * B..];
                     for &(i, v) in &nonzero[starts[q]..starts[q + 1]] {
                         axpy(&mut acc, v, &weights[i as usize * cout..][..B]);
@@ -286,15 +288,18 @@ impl Conv {
     /// the taps run backwards.
     fn backward_by_channels<const B: usize>(&self, g: &Maps, h: usize, w: usize) -> Maps {
         let (cin, cout) = (self.cin, self.cout);
+        let ([kh, kw], [sy, sx]) = (self.kernel, self.stride);
         let (nonzero, starts) = nonzero_runs(&g.data, g.c);
         let mut out = Maps::zeros(h, w, cin);
         for (p, out) in out.data.chunks_exact_mut(cin).enumerate() {
             let (y, x) = (p / w, p % w);
             for (b, out) in out.chunks_exact_mut(B).enumerate() {
                 let mut acc = [0f32; B];
-                for k in (0..9).rev() {
-                    let (Some(gy), Some(gx)) = (y.checked_sub(k / 3), x.checked_sub(k % 3)) else { continue };
-                    if gy >= g.h || gx >= g.w {
+                for k in (0..kh * kw).rev() {
+                    // The output position whose tap k reads this pixel, if the stride lands on one.
+                    let (Some(dy), Some(dx)) = (y.checked_sub(k / kw), x.checked_sub(k % kw)) else { continue };
+                    let (gy, gx) = (dy / sy, dx / sx);
+                    if dy % sy != 0 || dx % sx != 0 || gy >= g.h || gx >= g.w {
                         continue;
                     }
                     let q = gy * g.w + gx;
@@ -310,11 +315,12 @@ impl Conv {
     }
 
     /// Few input channels (where a run of input channels is 1 or 3 long): each output position's
-    /// gradient, a run of channels, times the `[cout][9·cin]` weights gives its 9·cin terms at
-    /// once, one run of SIMD lanes per channel. Pooling passes a gradient to one pixel of each
+    /// gradient, a run of channels, times the `[cout][kh·kw·cin]` weights gives its kh·kw·cin
+    /// terms at once, one run of SIMD lanes per channel. Pooling passes a gradient to one pixel of each
     /// window per channel, so zero channels (most of a blank background) are skipped.
     fn backward_by_taps(&self, g: &Maps, h: usize, w: usize) -> Maps {
         let (cin, stride) = (self.cin, self.taps.len() / self.cout);
+        let ([kh, kw], [sy, sx]) = (self.kernel, self.stride);
         let (nonzero, starts) = nonzero_runs(&g.data, g.c);
         let mut out = Maps::zeros(h, w, cin);
         let mut acc = vec![0f32; stride];
@@ -327,9 +333,9 @@ impl Conv {
             for &(o, v) in gp {
                 axpy(&mut acc, v, &self.taps[o as usize * stride..][..stride]);
             }
-            let (y, xx) = (p / g.w, p % g.w);
-            for (k, terms) in acc.chunks_exact(cin).take(9).enumerate() {
-                let pixel = ((y + k / 3) * w + xx + k % 3) * cin;
+            let (y, xx) = (p / g.w * sy, p % g.w * sx);
+            for (k, terms) in acc.chunks_exact(cin).take(kh * kw).enumerate() {
+                let pixel = ((y + k / kw) * w + xx + k % kw) * cin;
                 for (o, &t) in out.data[pixel..pixel + cin].iter_mut().zip(terms) {
                     *o += t;
                 }

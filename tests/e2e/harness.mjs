@@ -117,3 +117,24 @@ export async function stroke(page, [x0, y0], [x1, y1], steps = 10) {
   await page.mouse.move(pad.x + x1, pad.y + y1, { steps });
   await page.mouse.up();
 }
+
+/** Gallery thumb `k` as the visitor sees it: its slice of the gallery's picture (one image, one
+ * thumb above the next), as {width, height, png} with the slice enlarged to `scale` times. */
+export async function thumbPicture(page, k, scale = 1) {
+  await page.waitForFunction(() => document.getElementById('gallery').dataset.sprite);
+  return page.evaluate(async ([k, scale]) => {
+    const root = document.getElementById('gallery');
+    const img = new Image();
+    img.src = root.dataset.sprite;
+    await img.decode();
+    const rows = Number(root.style.getPropertyValue('--sprite-rows'));
+    const [w, h] = [img.naturalWidth, img.naturalHeight / rows];
+    const c = document.createElement('canvas');
+    c.width = w * scale;
+    c.height = h * scale;
+    const ctx = c.getContext('2d');
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(img, 0, k * h, w, h, 0, 0, c.width, c.height);
+    return { width: w, height: h, png: c.toDataURL('image/png').split(',')[1] };
+  }, [k, scale]);
+}

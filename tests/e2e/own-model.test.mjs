@@ -5,7 +5,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { ROOT, answer, distinctColors, pixels, recompute, settled, stroke, useSite } from './harness.mjs';
+import { ROOT, answer, distinctColors, pixels, recompute, settled, stroke, thumbPicture, useSite } from './harness.mjs';
 
 const site = useSite();
 const FIX = `${ROOT}tests/fixtures/onnx`;
@@ -47,7 +47,8 @@ describe('your own model', () => {
     // Inputs resized to the model: 16 x 16 thumbs of CIFAR-10 test images, and the views.
     const sizes = await page.evaluate(() => ['view-original', 'view-heatmap', 'prepared'].map((id) => [document.getElementById(id).width, document.getElementById(id).height]));
     assert.deepEqual(sizes, [[16, 16], [16, 16], [16, 16]]);
-    assert.equal(await page.evaluate(() => document.querySelector('#gallery .thumb canvas').width), 16);
+    const thumb = await thumbPicture(page, 0);
+    assert.deepEqual([thumb.width, thumb.height], [16, 16]);
     const a = await answer(page);
     assert.equal(a.percents.length, 5);
     assert.match(a.title, /^“residual\.onnx” target = (ant|bee|cat|dog|eel)$/);

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { ROOT, SHOTS, answer, distinctColors, pick, pixels, recompute, settled, useSite } from './harness.mjs';
+import { ROOT, SHOTS, answer, distinctColors, pick, pixels, recompute, settled, thumbPicture, useSite } from './harness.mjs';
 
 const TUTORIAL_INDICES = [0, 12, 38, 83, 112, 74, 190];
 const site = useSite();
@@ -179,15 +179,8 @@ describe('the demo page', () => {
     const { page, context } = await open();
     await page.click('#tab-upload');
     // A PNG of test image 0 (a 7), enlarged, as a user would have it.
-    const png = await page.evaluate(() => {
-      const src = document.querySelector('#gallery .thumb[data-index="0"] canvas');
-      const c = document.createElement('canvas');
-      c.width = c.height = 140;
-      const ctx = c.getContext('2d');
-      ctx.imageSmoothingEnabled = false;
-      ctx.drawImage(src, 0, 0, 140, 140);
-      return c.toDataURL('image/png').split(',')[1];
-    });
+    // Thumb 0 is test image 0.
+    const { png } = await thumbPicture(page, 0, 5);
     await recompute(page, () => page.setInputFiles('#file', { name: 'seven.png', mimeType: 'image/png', buffer: Buffer.from(png, 'base64') }));
     assert.equal((await answer(page)).predicted, 7);
     assert.match(await page.textContent('#prepared-caption'), /centred/);

@@ -52,7 +52,8 @@ export function paintMap(canvas, map, { width, height }, cmap, signed) {
 }
 
 /** Paints an H x W x C image in [0,1] (grey when C = 1; `shape`: {width, height, channels}). */
-export function paintImage(canvas, image, { width, height, channels }) {
+/** Paints `image` (H×W×C values in [0, 1]; bytes with `scale` 1). */
+export function paintImage(canvas, image, { width, height, channels }, scale = 255) {
   canvas.width = width;
   canvas.height = height;
   // The overlay reads its pixels back; say so before the first getContext.
@@ -62,9 +63,9 @@ export function paintImage(canvas, image, { width, height, channels }) {
   const grey = channels === 1;
   for (let i = 0, o = 0; i < width * height; i++, o += 4) {
     const j = grey ? i : i * 3;
-    d[o] = Math.round(image[j] * 255);
-    d[o + 1] = Math.round(image[grey ? j : j + 1] * 255);
-    d[o + 2] = Math.round(image[grey ? j : j + 2] * 255);
+    d[o] = Math.round(image[j] * scale);
+    d[o + 1] = Math.round(image[grey ? j : j + 1] * scale);
+    d[o + 2] = Math.round(image[grey ? j : j + 2] * scale);
     d[o + 3] = 255;
   }
   ctx.putImageData(img, 0, 0);

@@ -1,5 +1,6 @@
 // Where inputs come from: the bundled gallery of test images, the drawing pad, and files that are
 // uploaded, dropped or pasted. Each hands a prepared image to `onInput`.
+import { paintImage } from './colormap.js';
 import { fitDigit, greyFromRGBA, prepareDigit, prepareUpload, resizeImage, rgbFromRGBA } from './prepare.js';
 import { inputShape, state } from './state.js';
 import { $, acceptFiles, hideError, showError } from './ui.js';
@@ -113,20 +114,9 @@ let spriteUrl = null;
 async function paintSprite(root, g, shape, render) {
   const n = g.meta.indices.length;
   const sheet = document.createElement('canvas');
-  sheet.width = shape.width;
-  sheet.height = shape.height * n;
-  // Straight from the bytes (no floats in between): this runs on load, on a phone's main thread.
-  const ctx = sheet.getContext('2d');
-  const img = ctx.createImageData(sheet.width, sheet.height);
-  const [d, px, grey] = [img.data, g.pixels, shape.channels === 1];
-  for (let i = 0, o = 0; o < d.length; i++, o += 4) {
-    const j = grey ? i : i * 3;
-    d[o] = px[j];
-    d[o + 1] = px[grey ? j : j + 1];
-    d[o + 2] = px[grey ? j : j + 2];
-    d[o + 3] = 255;
-  }
-  ctx.putImageData(img, 0, 0);
+  const per = shape.width * shape.height * shape.channels;
+  // Straight from the bytes (scale 1, no floats in between): this runs on a phone's main thread.
+  paintImage(sheet, g.pixels.subarray(0, n * per), { ...shape, height: shape.height * n }, 1);
   const blob = await new Promise((ok) => sheet.toBlob(ok));
   if (render !== galleryRender || !blob) return;
   if (spriteUrl) URL.revokeObjectURL(spriteUrl);

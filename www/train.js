@@ -48,8 +48,8 @@ async function onEvery(r, call, again = true) {
   for (;;) {
     const n = r.engines.length;
     const results = await Promise.allSettled(r.engines.map((e, k) => call(e, k, n)));
-    const died = results.filter((x) => x.status === 'rejected' && x.reason.workerLost);
-    if (died.length) leave(r, r.engines.filter((e, k) => results[k].reason?.workerLost), died[0].reason);
+    const died = r.engines.filter((e, k) => results[k].reason?.workerLost);
+    if (died.length) leave(r, died, results.find((x) => x.reason?.workerLost).reason);
     const failed = results.find((x) => x.status === 'rejected' && !x.reason.workerLost);
     if (failed) throw failed.reason;
     if (!died.length || !again) return results.filter((x) => x.status === 'fulfilled').map((x) => x.value);
@@ -349,17 +349,18 @@ async function finish(r) {
     if (!r.frames.has(r.step) && r.step > 0) await filmStrip(r);
   } catch { /* the workers that died took this step's weights: the checkpoints kept stay */ }
   let accuracy = '';
-  let usable = r.step > 0 && r.engines.length > 0;
+  // No worker left (the last died while finishing): nothing to score with, nothing to use.
+  const scorable = r.engines.length > 0 && r.step > 0;
+  let usable = scorable;
   try {
-    if (!r.engines.length) accuracy = '';
-    else if (data.test && r.step > 0) {
+    if (scorable && data.test) {
       const t = await metrics(r, 'test');
       r.test = t;
       // Weights that are finite but so large the logits overflow answer nothing.
       usable = Number.isFinite(t.loss);
       accuracy = usable ? ` Test accuracy ${pct(t.accuracy)} on the ${t.count.toLocaleString('en-US')} test images (loss ${t.loss.toFixed(4)}).`
         : ` The weights of step ${r.step} give no finite answer (test loss ${t.loss}): they are not used; the slider has the earlier checkpoints.`;
-    } else if (r.step > 0) {
+    } else if (scorable) {
       const g = await metrics(r, 'gallery');
       usable = Number.isFinite(g.loss);
       accuracy = ` Accuracy ${pct(g.accuracy)} on the ${g.count} gallery images (no test set given; loss ${g.loss.toFixed(4)}).`;

@@ -10,7 +10,8 @@ const lost = (message) => Object.assign(new Error(message), { workerLost: true }
 
 export class Engine {
   /** `revive: false`: a worker whose state matters (training) is not replaced after a fatal
-   * error; the Engine is `gone` and every later call fails as `workerLost`. */
+   * error; the Engine is `gone` (holding the error's text) and every later call fails as
+   * `workerLost` with that text. */
   constructor(onRestart, { revive = true } = {}) {
     this.onRestart = onRestart;
     this.revive = revive;
@@ -34,14 +35,14 @@ export class Engine {
       if (data.ok) p.resolve(data.result);
       else {
         p.reject(data.fatal ? lost(data.error) : new Error(data.error));
-        if (data.fatal) this.restart();
+        if (data.fatal) this.restart(data.error);
       }
     };
     this.worker.onerror = (e) => {
       e.preventDefault();
       const err = lost(`the computation worker failed: ${e.message || 'unknown error'}`);
       for (const p of this.pending.values()) p.reject(err);
-      this.restart();
+      this.restart(err.message);
     };
     // A visitor's model lives only in the worker: a fresh one loads it again before anything else.
     for (const [type, payload] of this.setup) this.worker.postMessage({ id: 0, type, ...payload });
@@ -55,12 +56,14 @@ export class Engine {
     return p;
   }
 
-  restart() {
+  /** `why`: the fatal error, which a gone Engine's later calls still name (a worker may die
+   * between calls, when no call was there to carry it). */
+  restart(why) {
     this.worker.terminate();
     for (const p of this.pending.values()) p.reject(lost('the computation worker was restarted'));
     this.pending.clear();
     if (!this.revive) {
-      this.gone = true;
+      this.gone = why ?? 'the computation worker stopped';
       return;
     }
     // A worker that cannot even start (its script fails to load) would restart forever: after a
@@ -76,7 +79,7 @@ export class Engine {
 
   /** Sends a request; `onProgress` sees the intermediate results a long job posts. */
   call(type, payload = {}, onProgress = null) {
-    if (this.gone) return Promise.reject(lost('this worker stopped earlier'));
+    if (this.gone) return Promise.reject(lost(this.gone));
     if (this.dead) { this.silentRestarts = 0; this.start(); }
     const id = this.nextId++;
     return new Promise((resolve, reject) => {

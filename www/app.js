@@ -103,7 +103,7 @@ async function showGallery(key) {
       own.adapted ??= adaptGallery(g, state.info.onnx, state.info.onnx.classNames);
       g = own.adapted;
     }
-    if (state.model === key && state.dataset === dataset) renderGallery(g, setInput);
+    if (state.model === key && state.dataset === dataset) await renderGallery(g, setInput);
     return true;
   } catch (err) {
     showError(`Could not load the test images: ${err.message}`, () => showGallery(key));

@@ -73,21 +73,19 @@ export function adaptGallery(g, shape, classNames) {
   return { meta: g.meta, pixels, shape, labels: same ? g.meta.labels : g.meta.labels.map(() => null) };
 }
 
-/** The thumbs; the one showing the current input (if any) is marked pressed. */
-export function renderGallery(g, onInput) {
+/** The thumbs; the one showing the current input (if any) is marked pressed. Resolves once they
+ * are in the page; a newer gallery wins over an older one. */
+export async function renderGallery(g, onInput) {
   const root = $('gallery');
-  root.replaceChildren();
-  root.removeAttribute('aria-busy');
-  root.dataset.dataset = g.shape ? `${g.meta.dataset}@${g.shape.width}x${g.shape.height}` : g.meta.dataset;
+  const render = ++galleryRender;
   const shape = shapeOf(g);
   const { classNames } = g.meta;
-  g.meta.indices.forEach((index, k) => {
+  const thumbs = g.meta.indices.map((index, k) => {
     const label = g.meta.labels[k];
     const b = document.createElement('button');
     b.type = 'button';
     b.className = 'thumb';
     b.dataset.index = index;
-    b.setAttribute('aria-pressed', String(state.input?.galleryIndex === index));
     const truth = g.labels && g.labels[k] == null ? `a ${g.meta.dataset} ${classNames[label]}` : `true label ${classNames[label]}`;
     b.setAttribute('aria-label', `Test image ${index}, ${truth}`);
     const img = document.createElement('span');
@@ -101,29 +99,36 @@ export function renderGallery(g, onInput) {
       b.setAttribute('aria-pressed', 'true');
       onInput(galleryInput(g, galleryImage(g, k), k));
     });
-    root.append(b);
+    return b;
   });
-  paintSprite(root, g, shape, ++galleryRender);
+  // The picture first, then the thumbs with it: one style, layout and paint of 150 thumbs, not a
+  // second one of all of them when the picture arrives.
+  const sprite = await spriteOf(g, shape);
+  if (render !== galleryRender) return;
+  if (spriteUrl) URL.revokeObjectURL(spriteUrl);
+  spriteUrl = sprite && URL.createObjectURL(sprite);
+  thumbs.forEach((b, k) => b.setAttribute('aria-pressed', String(state.input?.galleryIndex === g.meta.indices[k])));
+  root.removeAttribute('aria-busy');
+  root.dataset.dataset = g.shape ? `${g.meta.dataset}@${g.shape.width}x${g.shape.height}` : g.meta.dataset;
+  root.style.setProperty('--sprite', spriteUrl ? `url("${spriteUrl}")` : 'none');
+  root.style.setProperty('--sprite-rows', String(thumbs.length));
+  if (spriteUrl) root.dataset.sprite = spriteUrl;
+  else delete root.dataset.sprite;
+  root.replaceChildren(...thumbs);
 }
 
 let galleryRender = 0;
 let spriteUrl = null;
 /** All the thumbs' images as one picture, one above the other, that every thumb shows its slice
  * of: one image to decode and composite instead of 150 canvases (on a phone, their paint and
- * commit were most of the main thread's work on load). A newer gallery wins over an older one. */
-async function paintSprite(root, g, shape, render) {
+ * commit were most of the main thread's work on load). */
+async function spriteOf(g, shape) {
   const n = g.meta.indices.length;
   const sheet = document.createElement('canvas');
   const per = shape.width * shape.height * shape.channels;
   // Straight from the bytes (scale 1, no floats in between): this runs on a phone's main thread.
   paintImage(sheet, g.pixels.subarray(0, n * per), { ...shape, height: shape.height * n }, 1);
-  const blob = await new Promise((ok) => sheet.toBlob(ok));
-  if (render !== galleryRender || !blob) return;
-  if (spriteUrl) URL.revokeObjectURL(spriteUrl);
-  spriteUrl = URL.createObjectURL(blob);
-  root.style.setProperty('--sprite', `url("${spriteUrl}")`);
-  root.style.setProperty('--sprite-rows', String(n));
-  root.dataset.sprite = spriteUrl;
+  return new Promise((ok) => sheet.toBlob(ok));
 }
 
 // ---------- drawing pad ----------

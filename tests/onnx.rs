@@ -244,7 +244,24 @@ fn a_users_mean_std_and_labels_wrap_the_graph() {
     let labels = parse_labels(b"plane\ncar\nbird\r\ncat\ndeer\n\n").unwrap();
     assert_eq!(labels, ["plane", "car", "bird", "cat", "deer"]);
     assert_eq!(parse_labels(br#"["a", "b"]"#).unwrap(), ["a", "b"]);
-    assert!(parse_labels(b"[1, 2]").unwrap_err().to_string().contains("JSON list of strings"));
+    // Index-to-name objects, in any key order: plain, ImageNet's class index, Hugging Face's id2label.
+    assert_eq!(parse_labels(br#"{"1": "dog", "0": "cat"}"#).unwrap(), ["cat", "dog"]);
+    assert_eq!(
+        parse_labels(br#"{"0": ["n01440764", "tench"], "1": ["n01443537", "goldfish"]}"#).unwrap(),
+        ["tench", "goldfish"]
+    );
+    assert_eq!(parse_labels(br#"{"id2label": {"0": "a", "1": "b"}, "label2id": {}}"#).unwrap(), ["a", "b"]);
+    // JSON that holds no class names is refused, not read as one class named after its first line.
+    for bad in [
+        &br#"[1, 2]"#[..],
+        br#"{"model": "residual.onnx", "input": [0.5]}"#,
+        br#"{"0": "a", "2": "c"}"#,
+        b"{\"0\": \"a\"",
+    ] {
+        let err = parse_labels(bad).unwrap_err().to_string();
+        assert!(err.contains("labels file"), "{err}");
+        assert!(err.contains("no class names") || err.contains("not valid JSON"), "{err}");
+    }
     let o = ModelOptions { class_names: Some(labels), mean: Some(mean.clone()), std: Some(std.clone()) };
     let net = load("residual").into_network_with(o).unwrap();
     assert_eq!(net.spec().class_names[3], "cat");

@@ -629,20 +629,56 @@ pub struct ModelOptions {
     pub std: Option<Vec<f32>>,
 }
 
-/// Class names from a labels file: a JSON list of strings, else one name a line (blank lines at
-/// the end ignored).
+/// Class names from a labels file: a JSON list of strings, a JSON object from class index to
+/// name (`{"0": "cat", …}`, as ImageNet's `imagenet_class_index.json` with `["n0…", "tench"]`
+/// values, or inside `id2label` as Hugging Face configs hold it), else one name a line (blank
+/// lines at the end ignored). Other JSON is refused rather than read as one odd class name.
 pub fn parse_labels(bytes: &[u8]) -> Result<Vec<String>> {
     let text = std::str::from_utf8(bytes).map_err(|_| Error::Input("the labels file is not UTF-8 text".into()))?;
     let trimmed = text.trim_start();
-    if trimmed.starts_with('[') {
-        return serde_json::from_str(trimmed)
-            .map_err(|e| Error::Input(format!("the labels file is not a JSON list of strings ({e})")));
+    if trimmed.starts_with('[') || trimmed.starts_with('{') {
+        let value: serde_json::Value = serde_json::from_str(trimmed)
+            .map_err(|e| Error::Input(format!("the labels file is not valid JSON ({e})")))?;
+        return labels_from_json(&value).ok_or_else(|| {
+            Error::Input(
+                "the labels file is JSON but holds no class names: give a list of strings, or an object \
+                 from class index to name ({\"0\": \"cat\", …}, or such an object as \"id2label\")"
+                    .into(),
+            )
+        });
     }
     let mut names: Vec<String> = text.lines().map(|l| l.trim_end_matches('\r').to_string()).collect();
     while names.last().is_some_and(|l| l.trim().is_empty()) {
         names.pop();
     }
     Ok(names)
+}
+
+/// The class names a JSON labels file holds, None if it holds none in a form we read.
+fn labels_from_json(v: &serde_json::Value) -> Option<Vec<String>> {
+    use serde_json::Value;
+    let name = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        // ImageNet's class index: [wordnet id, name].
+        Value::Array(a) => a.last()?.as_str().map(str::to_string),
+        _ => None,
+    };
+    match v {
+        Value::Array(items) => items.iter().map(|x| x.as_str().map(str::to_string)).collect(),
+        Value::Object(map) => {
+            if let Some(inner) = map.get("id2label") {
+                return labels_from_json(inner);
+            }
+            // Keys 0..k−1, each once, in any order.
+            let mut names = vec![None; map.len()];
+            for (k, v) in map {
+                let slot = names.get_mut(k.trim().parse::<usize>().ok()?)?;
+                *slot = Some(name(v)?);
+            }
+            names.into_iter().collect()
+        }
+        _ => None,
+    }
 }
 
 impl Imported {
@@ -698,7 +734,12 @@ impl Imported {
         if let Some(names) = &class_names
             && names.len() != classes
         {
-            return Err(Error::Options(format!("{} class names for a model with {classes} outputs", names.len())));
+            let n = names.len();
+            return Err(Error::Options(format!(
+                "{n} class name{} for a model with {classes} output{}",
+                if n == 1 { "" } else { "s" },
+                if classes == 1 { "" } else { "s" }
+            )));
         }
         let spec = match class_names {
             Some(class_names) => crate::spec::InputSpec { height: s.h, width: s.w, channels: s.c, class_names },

@@ -141,6 +141,8 @@ describe('your own model', () => {
       [[file('residual.onnx'), file('small.onnx')], /one model at a time/],
       [[file('residual.onnx'), { name: 'labels.txt', mimeType: 'text/plain', buffer: Buffer.from('a\nb\n') }], /2 class names for a model with 5 outputs/],
       [[file('nan.onnx')], /node “\/stem\/Conv” \(Conv\): its input 1 \(a constant\) holds NaN/],
+      // The fixture's reference numbers dropped as if they were its labels.
+      [[file('residual.onnx'), file('residual.json')], /labels file is JSON but holds no class names/],
     ];
     for (const [files, want] of cases) {
       await page.setInputFiles('#model-file', files);

@@ -2,7 +2,7 @@
 // method menu, parameters, dataset titles and class names come from the Rust registry.
 import { loadColormaps, paintImage } from './colormap.js';
 import { buildControls, setLayers, methodOptions, postOptions, recomputeControls, sanityDepth, showMethodParams, isSigned } from './controls.js';
-import { adaptGallery, firstGalleryInput, loadGallery, loadGalleryMeta, renderGallery, setupPad, setupTabs, setupUpload } from './inputs.js';
+import { adaptGallery, clearGallery, firstGalleryInput, loadGallery, loadGalleryMeta, renderGallery, setupPad, setupTabs, setupUpload } from './inputs.js';
 import { layerTable, ownModelLine, parseChannels, readModelFiles, sortModelFiles } from './own-model.js';
 import { engine, lane, pool, state, title } from './state.js';
 import { $, acceptFiles, hideError, setStatus, showError } from './ui.js';
@@ -47,10 +47,7 @@ async function switchModel(key, pick = null) {
   $('model-card').title = $('model-card').textContent; // the whole line, where it is cut short
   showLayers(state.info[key]);
   // Another data set's thumbs would hand this model images of the wrong shape.
-  if ($('gallery').dataset.dataset !== galleryId(key, dataset)) {
-    $('gallery').replaceChildren();
-    $('gallery').setAttribute('aria-busy', 'true');
-  }
+  if ($('gallery').dataset.dataset !== galleryId(key, dataset)) clearGallery();
   let meta;
   try {
     [, meta] = await Promise.all([ensureModel(key, dataset), loadGalleryMeta(dataset)]);
@@ -93,7 +90,7 @@ const galleryId = (key, dataset) => {
 };
 
 /** Downloads (once) and shows the gallery model `key` takes its inputs from (resized to a
- * visitor's model); false if it could not. */
+ * visitor's model); false if it could not, or if a newer gallery replaced it first. */
 async function showGallery(key) {
   const dataset = state.dataset;
   try {
@@ -103,8 +100,10 @@ async function showGallery(key) {
       own.adapted ??= adaptGallery(g, state.info.onnx, state.info.onnx.classNames);
       g = own.adapted;
     }
-    if (state.model === key && state.dataset === dataset) await renderGallery(g, setInput);
-    return true;
+    // Another model's gallery is shown as it is (a link opened on it picks from it), but a gallery
+    // that a newer one replaced is not picked from: whoever asked for the newer one picks from that.
+    if (state.model !== key || state.dataset !== dataset) return true;
+    return await renderGallery(g, setInput);
   } catch (err) {
     showError(`Could not load the test images: ${err.message}`, () => showGallery(key));
     return false;

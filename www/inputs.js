@@ -74,7 +74,7 @@ export function adaptGallery(g, shape, classNames) {
 }
 
 /** The thumbs; the one showing the current input (if any) is marked pressed. Resolves once they
- * are in the page; a newer gallery wins over an older one. */
+ * are in the page (true), or to false when a newer gallery took the place first. */
 export async function renderGallery(g, onInput) {
   const root = $('gallery');
   const render = ++galleryRender;
@@ -104,7 +104,7 @@ export async function renderGallery(g, onInput) {
   // The picture first, then the thumbs with it: one style, layout and paint of 150 thumbs, not a
   // second one of all of them when the picture arrives.
   const sprite = await spriteOf(g, shape);
-  if (render !== galleryRender) return;
+  if (render !== galleryRender) return false;
   if (spriteUrl) URL.revokeObjectURL(spriteUrl);
   spriteUrl = sprite && URL.createObjectURL(sprite);
   thumbs.forEach((b, k) => b.setAttribute('aria-pressed', String(state.input?.galleryIndex === g.meta.indices[k])));
@@ -115,10 +115,20 @@ export async function renderGallery(g, onInput) {
   if (spriteUrl) root.dataset.sprite = spriteUrl;
   else delete root.dataset.sprite;
   root.replaceChildren(...thumbs);
+  return true;
 }
 
 let galleryRender = 0;
 let spriteUrl = null;
+
+/** An empty gallery, saying it is loading; a gallery still being made will not fill it. */
+export function clearGallery() {
+  galleryRender++;
+  const root = $('gallery');
+  root.replaceChildren();
+  delete root.dataset.dataset;
+  root.setAttribute('aria-busy', 'true');
+}
 /** All the thumbs' images as one picture, one above the other, that every thumb shows its slice
  * of: one image to decode and composite instead of 150 canvases (on a phone, their paint and
  * commit were most of the main thread's work on load). */

@@ -212,11 +212,56 @@ describe('odd uploads', () => {
 });
 
 describe('rapid switching and failures', () => {
+  test('a gallery still being made when the model changes never fills in under the new model', async () => {
+    // The MNIST gallery's picture is held back 1.5 s and CIFAR-10's images 3 s, so the MNIST
+    // gallery is ready while the page is on CIFAR-10 and its gallery has not begun.
+    const { page, context, errors } = await site.open({
+      wait: false,
+      setup: async (ctx) => {
+        await ctx.addInitScript(() => {
+          const toBlob = HTMLCanvasElement.prototype.toBlob;
+          HTMLCanvasElement.prototype.toBlob = function (...args) { setTimeout(() => toBlob.apply(this, args), 1500); };
+          window.galleryMismatch = [];
+          addEventListener('DOMContentLoaded', () => {
+            const g = document.getElementById('gallery');
+            new MutationObserver(() => {
+              if (g.children.length && g.dataset.dataset !== document.body.dataset.dataset) {
+                window.galleryMismatch.push(`${g.dataset.dataset} thumbs for ${document.body.dataset.dataset}`);
+              }
+            }).observe(g, { childList: true });
+          });
+        });
+        await ctx.route('**/gallery/cifar10.bin', async (route) => { await new Promise((ok) => setTimeout(ok, 3000)); await route.continue(); });
+      },
+    });
+    await settled(page); // the first MNIST map; its gallery's picture is being made
+    assert.equal(await page.locator('#gallery .thumb').count(), 0);
+    await page.check('input[name="dataset"][value="cifar10"]');
+    await page.waitForFunction(() => document.getElementById('gallery').dataset.dataset === 'cifar10'
+      && document.querySelectorAll('#gallery .thumb').length === 150, null, { timeout: 60_000 });
+    assert.deepEqual(await page.evaluate(() => window.galleryMismatch), []);
+    await recompute(page, () => page.click('#gallery .thumb[data-index="3"]'));
+    assert.match((await answer(page)).title, /^CIFAR10 target = /);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test('rapid switching of model, method and input: the shown map belongs to what the controls show', async () => {
     const { page, context, errors } = await site.open();
     let seed = 7;
     const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
     const methods = await page.$$eval('#method option', (os) => os.map((o) => o.value));
+    // Whenever thumbs go in, they are the current model's data set's: a thumb of the other one
+    // would hand the model an image of the wrong shape.
+    await page.evaluate(() => {
+      window.galleryMismatch = [];
+      const g = document.getElementById('gallery');
+      new MutationObserver(() => {
+        if (g.children.length && g.dataset.dataset !== document.body.dataset.dataset) {
+          window.galleryMismatch.push(`${g.dataset.dataset} thumbs for ${document.body.dataset.dataset}`);
+        }
+      }).observe(g, { childList: true });
+    });
     for (let k = 0; k < 60; k++) {
       const r = rnd();
       if (r < 0.15) await page.check(`input[name="dataset"][value="${rnd() < 0.5 ? 'mnist' : 'cifar10'}"]`);
@@ -239,6 +284,7 @@ describe('rapid switching and failures', () => {
       title: document.getElementById('figure-title').textContent,
       status: document.getElementById('status').textContent,
     }));
+    assert.deepEqual(await page.evaluate(() => window.galleryMismatch), []);
     assert.deepEqual(shown.map, { dataset: shown.dataset, method: shown.method, input: shown.input });
     assert.ok(shown.title.startsWith(shown.dataset === 'mnist' ? 'MNIST' : 'CIFAR10'), shown.title);
     assert.ok(shown.status.startsWith(shown.dataset === 'mnist' ? 'MNIST' : 'CIFAR10'), `stale status: ${shown.status}`);

@@ -177,7 +177,7 @@ function settings() {
   };
   const count = data.train.labels.length;
   return {
-    images: number('train-images', `Images (1 to ${count})`, (v) => Number.isInteger(v) && v >= 2 && v <= count),
+    images: number('train-images', `Images (2 to ${count})`, (v) => Number.isInteger(v) && v >= 2 && v <= count),
     epochs: number('train-epochs', 'Epochs (1 to 25)', (v) => Number.isInteger(v) && v >= 1 && v <= 25),
     every: number('train-every', 'Film strip every (1 to 1000 steps)', (v) => Number.isInteger(v) && v >= 1 && v <= 1000),
     workers: number('train-workers', 'Workers', (v) => [1, 2, 4].includes(v)),
@@ -329,8 +329,21 @@ function checkpointLabel(r) {
 
 /** Ends a run (done, stopped or failed): its last weights become "your weights". */
 async function finish(r) {
+  // Until the last step is kept, scored and handed to the page, Train stays off: a new run now
+  // would queue behind this one's scoring and have the old weights put in under it.
   r.active = false;
+  r.finishing = true;
   setButtons();
+  try {
+    await settle(r);
+  } finally {
+    r.finishing = false;
+    setButtons();
+  }
+}
+
+/** The run's end: its last step kept, scored and used; nothing once Reset forgot it. */
+async function settle(r) {
   if (run !== r) return;
   const why = r.error?.startsWith('training: ') ? `Training stopped: ${r.error.slice(10)}.`
     : r.error ? `Training stopped at step ${r.step}: ${r.error}.` : r.stop ? `Stopped at step ${r.step}.` : `Done: ${r.step} steps.`;
@@ -344,10 +357,12 @@ async function finish(r) {
     if (kept) await useCheckpoint(r, r.checkpoints.length - 1);
     return;
   }
+  if (r.step > 0) status(`${why} Scoring the weights…`);
   try {
     await checkpoint(r);
     if (!r.frames.has(r.step) && r.step > 0) await filmStrip(r);
   } catch { /* the workers that died took this step's weights: the checkpoints kept stay */ }
+  if (run !== r) return;
   let accuracy = '';
   // No worker left (the last died while finishing): nothing to score with, nothing to use.
   const scorable = r.engines.length > 0 && r.step > 0;
@@ -368,6 +383,7 @@ async function finish(r) {
   } catch (err) {
     accuracy = ` The test images could not be scored: ${err.message}.`;
   }
+  if (run !== r) return;
   const each = (k) => (r.phases[k] / Math.max(1, r.steps.length)).toFixed(0);
   const speed = r.ms ? ` ${Math.round(r.images / (r.ms / 1000))} images/s (a step: gradients ${each('gradients')} ms, then the update ${each('update')} ms).` : '';
   status(`${why}${accuracy}${speed}${lostNote(r)}${usable ? ' These weights are now “your weights” in every view; the slider goes back to earlier checkpoints.' : ''}`);
@@ -437,7 +453,7 @@ function draw(r) {
 
 function setButtons() {
   const active = Boolean(run?.active);
-  $('train-start').disabled = active || !data;
+  $('train-start').disabled = active || Boolean(run?.finishing) || !data;
   $('train-pause').disabled = !active;
   $('train-pause').textContent = run?.paused ? 'Resume' : 'Pause';
   $('train-stop').disabled = !active;

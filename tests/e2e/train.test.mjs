@@ -46,9 +46,20 @@ describe('watch it learn', () => {
     const { page, context, errors, foreign } = await site.open();
     await openTrain(page);
     assert.match(await status(page), /60,000 training images and 10,000 test images downloaded from this site/);
+    // Train comes back only once the run is scored and handed to the page, never while it is
+    // (a run started then would queue behind the scoring and get the old weights put in under it).
+    await page.evaluate(() => {
+      window.trainEnabledWith = [];
+      const b = document.getElementById('train-start');
+      new MutationObserver(() => { if (!b.disabled) window.trainEnabledWith.push(document.getElementById('train-status').textContent); })
+        .observe(b, { attributes: true, attributeFilter: ['disabled'] });
+    });
     // 1,000 images: 800 train (4 steps of 250, the last short is none), 200 held out; two epochs.
     await train(page, { images: 1000, epochs: 2 });
     await finished(page);
+    const enabledWith = await page.evaluate(() => window.trainEnabledWith);
+    assert.equal(enabledWith.length, 1, JSON.stringify(enabledWith));
+    assert.match(enabledWith[0], /^Done: 8 steps\. Test accuracy/);
     const text = await status(page);
     assert.match(text, /^Done: 8 steps\. Test accuracy \d+\.\d\d % on the 10,000 test images/);
     const accuracy = Number(text.match(/Test accuracy (\d+\.\d+) %/)[1]);

@@ -118,10 +118,13 @@ async function fetchSiteData(dataset) {
   return files;
 }
 
-/** Reads `files` ([{name, bytes}]) in a training worker; the sets become the Train view's data. */
-async function readData(files, source) {
+/** Reads `files` ([{name, bytes}]) in a training worker; the sets become the Train view's data.
+ * `asked`: the data set a download was for; if the visitor picked another one meanwhile, these are
+ * dropped (and the picker is not turned back) so that one loads next. */
+async function readData(files, source, asked = null) {
   status(`Reading ${files.length} file${files.length > 1 ? 's' : ''}…`);
   const found = await trainers(Math.max(1, workers.length))[0].call('trainFiles', { files });
+  if (asked && wantedDataset() !== asked) return;
   if (!found.train) throw new Error(`no training set among ${files.map((f) => `“${f.name}”`).join(', ')}: Train needs ${WHERE[found.dataset]}`);
   data = { ...found, source };
   $('train-dataset').value = found.dataset;
@@ -147,7 +150,8 @@ export async function ensureData() {
         status(`This site has no ${title(dataset)} training data. Pick or drop ${WHERE[dataset]}; nothing is uploaded.`);
         return;
       }
-      await readData(files, 'downloaded from this site');
+      if (wantedDataset() !== dataset) return;
+      await readData(files, 'downloaded from this site', dataset);
     } catch (err) {
       status(`Could not get the training data: ${err.message}. Pick or drop ${WHERE[dataset]}.`);
     } finally {

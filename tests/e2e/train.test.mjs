@@ -6,7 +6,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { SHOTS, answer, distinctColors, pixels, settled, useSite } from './harness.mjs';
+import { SHOTS, answer, distinctColors, pixels, recompute, settled, useSite } from './harness.mjs';
 
 const site = useSite();
 const status = (page) => page.textContent('#train-status');
@@ -202,6 +202,20 @@ describe('watch it learn', () => {
     await finished(page);
     assert.match(await status(page), /^Done: 2 steps/);
     assert.deepEqual(errors.filter((e) => !/this worker dies/.test(e)), []);
+    await context.close();
+  });
+
+  test('a data set picked while another is being read is the one that loads, and the picker keeps it', async () => {
+    const { page, context, errors } = await site.open();
+    await recompute(page, () => page.check('input[name="dataset"][value="cifar10"]'));
+    await page.click('#train > summary');
+    // CIFAR-10 downloaded and now being read in a worker: the visitor picks MNIST.
+    await page.waitForFunction(() => /^Reading/.test(document.getElementById('train-status').textContent), null, { timeout: 240_000 });
+    await page.selectOption('#train-dataset', 'mnist');
+    await page.waitForFunction(() => /^(MNIST|CIFAR-?10): .*Press Train/.test(document.getElementById('train-status').textContent), null, { timeout: 240_000 });
+    assert.match(await status(page), /^MNIST: 60,000 training images/);
+    assert.equal(await page.inputValue('#train-dataset'), 'mnist');
+    assert.deepEqual(errors, []);
     await context.close();
   });
 

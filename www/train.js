@@ -82,6 +82,7 @@ const lostNote = (r) => (r.lost ? ` ${r.lost.count} of ${r.settings.workers} wor
 
 /** Which data set Train trains: the shown one's (a visitor's ONNX model: the tutorial's MNIST). */
 const wantedDataset = () => $('train-dataset').value;
+let picked = false; // the visitor chose the Train view's data set
 
 /** The official files of `dataset` from this site (build-web.sh copies them in), with progress;
  * null if the site has none, 'changed' if another data set was picked while they downloaded. */
@@ -514,10 +515,11 @@ export function setupTrain(useTrained) {
   onTrained = useTrained;
   $('train').addEventListener('toggle', () => {
     if (!$('train').open) return;
-    if (!run && ['mnist', 'cifar10'].includes(state.dataset) && !data) $('train-dataset').value = state.dataset;
+    // The model's data set, until the visitor picks one (the toggle event can come after a pick).
+    if (!run && !picked && ['mnist', 'cifar10'].includes(state.dataset) && !data) $('train-dataset').value = state.dataset;
     ensureData();
   });
-  $('train-dataset').addEventListener('change', () => { data = null; ensureData(); });
+  $('train-dataset').addEventListener('change', () => { picked = true; data = null; ensureData(); });
   acceptFiles($('train-files'), $('train-drop'), useFiles, { all: true });
   $('train-start').addEventListener('click', start);
   $('train-pause').addEventListener('click', pause);

@@ -211,6 +211,21 @@ describe('odd uploads', () => {
   });
 });
 
+/** In the page, from its start: whenever thumbs go in, they must be the current model's data
+ * set's (a thumb of another would hand the model an image of the wrong shape); each time they are
+ * not is kept in `window.galleryMismatch`. */
+function watchGallery() {
+  window.galleryMismatch = [];
+  addEventListener('DOMContentLoaded', () => {
+    const g = document.getElementById('gallery');
+    new MutationObserver(() => {
+      if (g.children.length && g.dataset.dataset !== document.body.dataset.dataset) {
+        window.galleryMismatch.push(`${g.dataset.dataset} thumbs for ${document.body.dataset.dataset}`);
+      }
+    }).observe(g, { childList: true });
+  });
+}
+
 describe('rapid switching and failures', () => {
   test('a gallery still being made when the model changes never fills in under the new model', async () => {
     // The MNIST gallery's picture is held back 1.5 s and CIFAR-10's images 3 s, so the MNIST
@@ -218,18 +233,10 @@ describe('rapid switching and failures', () => {
     const { page, context, errors } = await site.open({
       wait: false,
       setup: async (ctx) => {
+        await ctx.addInitScript(watchGallery);
         await ctx.addInitScript(() => {
           const toBlob = HTMLCanvasElement.prototype.toBlob;
           HTMLCanvasElement.prototype.toBlob = function (...args) { setTimeout(() => toBlob.apply(this, args), 1500); };
-          window.galleryMismatch = [];
-          addEventListener('DOMContentLoaded', () => {
-            const g = document.getElementById('gallery');
-            new MutationObserver(() => {
-              if (g.children.length && g.dataset.dataset !== document.body.dataset.dataset) {
-                window.galleryMismatch.push(`${g.dataset.dataset} thumbs for ${document.body.dataset.dataset}`);
-              }
-            }).observe(g, { childList: true });
-          });
         });
         await ctx.route('**/gallery/cifar10.bin', async (route) => { await new Promise((ok) => setTimeout(ok, 3000)); await route.continue(); });
       },
@@ -247,21 +254,10 @@ describe('rapid switching and failures', () => {
   });
 
   test('rapid switching of model, method and input: the shown map belongs to what the controls show', async () => {
-    const { page, context, errors } = await site.open();
+    const { page, context, errors } = await site.open({ setup: (ctx) => ctx.addInitScript(watchGallery) });
     let seed = 7;
     const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
     const methods = await page.$$eval('#method option', (os) => os.map((o) => o.value));
-    // Whenever thumbs go in, they are the current model's data set's: a thumb of the other one
-    // would hand the model an image of the wrong shape.
-    await page.evaluate(() => {
-      window.galleryMismatch = [];
-      const g = document.getElementById('gallery');
-      new MutationObserver(() => {
-        if (g.children.length && g.dataset.dataset !== document.body.dataset.dataset) {
-          window.galleryMismatch.push(`${g.dataset.dataset} thumbs for ${document.body.dataset.dataset}`);
-        }
-      }).observe(g, { childList: true });
-    });
     for (let k = 0; k < 60; k++) {
       const r = rnd();
       if (r < 0.15) await page.check(`input[name="dataset"][value="${rnd() < 0.5 ? 'mnist' : 'cifar10'}"]`);
